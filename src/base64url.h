@@ -1,0 +1,40 @@
+/*
+ * base64url without padding: RFC 4648 section 5, as RFC 7515 section 2
+ * requires for every JWS segment.
+ */
+#ifndef TRCAP_BASE64URL_H
+#define TRCAP_BASE64URL_H
+
+#include <stddef.h>
+
+#include "trcap_status.h"
+
+/* Characters that encoding `n` bytes produces: ceil(4n / 3), no padding.
+ * TRCAP_ERR_OVERFLOW if that does not fit a size_t. */
+trcap_status trcap_b64url_size(size_t n, size_t *size);
+
+/* Encodes `n` bytes of `in` into `out`; returns the end of the output. */
+unsigned char *trcap_b64url_encode(unsigned char *out,
+                                   const unsigned char *in, size_t n);
+
+/*
+ * The same encoding fed in pieces: a token's payload arrives as several
+ * byte strings and numbers, and is encoded straight into the token without
+ * first being joined.  Up to two bytes wait in `pending` between pieces.
+ */
+typedef struct {
+    unsigned char pending[3];
+    size_t npending;  /* 0, 1 or 2 between calls */
+} trcap_b64url_stream;
+
+#define TRCAP_B64URL_STREAM_INIT {{0, 0, 0}, 0}
+
+unsigned char *trcap_b64url_stream_feed(trcap_b64url_stream *s,
+                                        unsigned char *out,
+                                        const unsigned char *in, size_t n);
+
+/* Encodes what is pending (the last 1 or 2 bytes); returns the end. */
+unsigned char *trcap_b64url_stream_finish(trcap_b64url_stream *s,
+                                          unsigned char *out);
+
+#endif

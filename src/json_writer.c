@@ -1,0 +1,99 @@
+#include "json_writer.h"
+
+static const char hexdigits[] = "0123456789abcdef";
+
+/* Bytes one code point takes once escaped. */
+static inline size_t
+escaped_size(uint32_t c)
+{
+    if (c >= ' ' && c <= '~') {
+        return (c == '"' || c == '\\') ? 2 : 1;
+    }
+    switch (c) {
+    case '\b': case '\f': case '\n': case '\r': case '\t':
+        return 2;
+    default:
+        return c < 0x10000 ? 6 : 12;
+    }
+}
+
+static inline unsigned char *
+write_u_escape(unsigned char *out, uint32_t unit)
+{
+    out[0] = '\\';
+    out[1] = 'u';
+    out[2] = (unsigned char)hexdigits[(unit >> 12) & 0xF];
+    out[3] = (unsigned char)hexdigits[(unit >> 8) & 0xF];
+    out[4] = (unsigned char)hexdigits[(unit >> 4) & 0xF];
+    out[5] = (unsigned char)hexdigits[unit & 0xF];
+    return out + 6;
+}
+
+trcap_status
+trcap_json_string_size(const trcap_text *t, size_t *size)
+{
+    size_t total = 2;  /* the quotes */
+    for (size_t i = 0; i < t->length; i++) {
+        size_t n = escaped_size(trcap_text_at(t, i));
+        if (total > SIZE_MAX - n) {
+            return TRCAP_ERR_OVERFLOW;
+        }
+        total += n;
+    }
+    *size = total;
+    return TRCAP_OK;
+}
+
+unsigned char *
+trcap_json_string_write(unsigned char *out, const trcap_text *t)
+{
+    *out++ = '"';
+    for (size_t i = 0; i < t->length; i++) {
+        uint32_t c = trcap_text_at(t, i);
+        if (c >= ' ' && c <= '~' && c != '"' && c != '\\') {
+            *out++ = (unsigned char)c;
+            continue;
+        }
+        switch (c) {
+        case '"': *out++ = '\\'; *out++ = '"'; break;
+        case '\\': *out++ = '\\'; *out++ = '\\'; break;
+        case '\b': *out++ = '\\'; *out++ = 'b'; break;
+        case '\f': *out++ = '\\'; *out++ = 'f'; break;
+        case '\n': *out++ = '\\'; *out++ = 'n'; break;
+        case '\r': *out++ = '\\'; *out++ = 'r'; break;
+        case '\t': *out++ = '\\'; *out++ = 't'; break;
+        default:
+            if (c < 0x10000) {
+                out = write_u_escape(out, c);
+            }
+            else {
+                /* UTF-16 surrogate pair (RFC 8259 section 7). */
+                uint32_t v = c - 0x10000;
+                out = write_u_escape(out, 0xD800 | (v >> 10));
+                out = write_u_escape(out, 0xDC00 | (v & 0x3FF));
+            }
+        }
+    }
+    *out++ = '"';
+    return out;
+}
+
+unsigned char *
+trcap_int64_write(unsigned char *out, int64_t v)
+{
+    unsigned char digits[TRCAP_INT64_MAX_DIGITS];
+    size_t n = 0;
+    /* Work on the magnitude as unsigned so INT64_MIN does not overflow. */
+    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        digits[n++] = (unsigned char)('0' + (m % 10));
+        m /= 10;
+    } while (m);
+    if (v < 0) {
+        *out++ = '-';
+    }
+    while (n) {
+        *out++ = digits[--n];
+    }
+    return out;
+}

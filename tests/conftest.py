@@ -1,0 +1,74 @@
+"""Shared test helpers: Hypothesis profiles and the PyJWT oracle."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import warnings
+from typing import Any
+
+import jwt
+import pytest
+from hypothesis import HealthCheck, settings
+
+# "ci" is what .ci/run uses; "dev" is quicker; "expensive" digs deeper.
+settings.register_profile(
+    "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile("expensive", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def b64url_decode(segment: str) -> bytes:
+    """A base64url segment without padding (RFC 4648 section 5)."""
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def payload_text(token: str) -> str:
+    """The payload JSON of a token, as the text it carries."""
+    return b64url_decode(token.split(".")[1]).decode("ascii")
+
+
+def payload_pairs(token: str) -> Any:
+    """The payload with the order of every object kept (lists of pairs)."""
+    return json.loads(payload_text(token), object_pairs_hook=list)
+
+
+def header_text(token: str) -> str:
+    return b64url_decode(token.split(".")[0]).decode("ascii")
+
+
+def pyjwt_reencode(token: str, key: str | bytes) -> str:
+    """PyJWT's token for the payload `token` carries: the byte-exact oracle.
+
+    PyJWT verifies our signature on the way in, then encodes the payload
+    with its own JSON, base64url and HMAC.  Its warning about keys shorter
+    than 32 bytes is expected for short test keys and silenced here only.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+        payload = jwt.decode(
+            token, key, algorithms=["HS256"], options={"verify_exp": False}
+        )
+        return jwt.encode(payload, key, algorithm="HS256")
+
+
+def pyjwt_accepts_key(key: str | bytes) -> bool:
+    """PyJWT refuses HMAC keys that look like PEM, SSH, DER or JWK data."""
+    try:
+        jwt.algorithms.HMACAlgorithm(jwt.algorithms.HMACAlgorithm.SHA256).prepare_key(key)
+    except jwt.exceptions.InvalidKeyError:
+        return False
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@pytest.fixture
+def doc_capability() -> Any:
+    """The documentation's example capability, no permissions added."""
+    from twilio_trcap import TaskRouterCapability
+
+    return TaskRouterCapability("AC123", "secret", "WS456", "WK789")

@@ -1,0 +1,65 @@
+"""The compiled core: present, multi-phase initialised, no fallback."""
+
+from __future__ import annotations
+
+import importlib.util
+import pickle
+import subprocess
+import sys
+
+import pytest
+
+import twilio_trcap
+from twilio_trcap import _core
+
+
+def test_backend_is_the_compiled_core() -> None:
+    assert twilio_trcap.backend == "c"
+    assert _core.__file__ is not None and _core.__file__.endswith((".so", ".pyd"))
+    assert twilio_trcap.openssl_version.startswith("OpenSSL 3.")
+
+
+def test_fresh_import_gives_a_fresh_module() -> None:
+    # PEP 489: each exec of the spec builds a new module with its own state
+    # and its own heap type.
+    spec = importlib.util.find_spec("twilio_trcap._core")
+    assert spec is not None and spec.loader is not None
+    other = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(other)
+    assert other is not _core
+    assert other.Minter is not _core.Minter
+    token_a = _core.Minter("k").sign(b'{"a":', 1, b"}")
+    token_b = other.Minter("k").sign(b'{"a":', 1, b"}")
+    assert token_a == token_b
+
+
+def test_types_are_immutable_heap_types() -> None:
+    with pytest.raises(TypeError):
+        _core.Minter.mint = None  # type: ignore[method-assign]
+    with pytest.raises(TypeError):
+        type("Sub", (_core.Minter,), {})
+
+
+def test_import_fails_loudly_without_the_extension(tmp_path: object) -> None:
+    # A copy of the Python package without the compiled module must not
+    # import: there is no silent pure-Python fallback.
+    import shutil
+    from pathlib import Path
+
+    pkg = Path(twilio_trcap.__file__).parent
+    target = Path(str(tmp_path)) / "twilio_trcap"
+    shutil.copytree(pkg, target, ignore=shutil.ignore_patterns("_core*.so", "__pycache__"))
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", "import twilio_trcap"],
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(tmp_path)},
+    )
+    assert result.returncode != 0
+    assert "_core" in result.stderr
+
+
+def test_minter_refuses_pickling() -> None:
+    with pytest.raises(TypeError, match="secret key"):
+        pickle.dumps(_core.Minter("k"))

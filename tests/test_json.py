@@ -1,0 +1,83 @@
+"""The C JSON writer against json.dumps, for every code point and for
+arbitrary JSON values (the payload JSON PyJWT would write)."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from twilio_trcap import _core
+
+
+def dumps(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode("ascii")
+
+
+def test_every_code_point_is_escaped_like_json_dumps() -> None:
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    assert _core.json_string(every) == dumps(every)
+
+
+@pytest.mark.parametrize("width_char", ["a", "\u00e9", "\u4e2d", "\U0001f600"])
+def test_each_storage_width(width_char: str) -> None:
+    # CPython stores a str in 1, 2 or 4 bytes per code point (PEP 393).
+    text = width_char + '"\\\n\x00\x7f/\u2028'
+    assert _core.json_string(text) == dumps(text)
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(codec=None)),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(st.characters(codec=None), max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_values_equal_json_dumps(value: object) -> None:
+    assert _core.json_value(value, "v") == dumps(value)
+
+
+def test_tuples_are_arrays_and_subclasses_use_base_repr() -> None:
+    import enum
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    class Text(str):
+        def __str__(self) -> str:
+            return "not this"
+
+    assert _core.json_value((1, Level.HIGH, Text("t"), 1e16, -0.0), "v") == b'[1,3,"t",1e+16,-0.0]'
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_floats_are_refused(bad: float) -> None:
+    with pytest.raises(ValueError, match="post_filter.*not a JSON number"):
+        _core.json_value({"x": bad}, "post_filter")
+
+
+def test_non_str_keys_are_refused() -> None:
+    with pytest.raises(TypeError, match="query_filter: keys must be str, not int"):
+        _core.json_value({1: True}, "query_filter")
+
+
+def test_non_json_values_are_refused() -> None:
+    with pytest.raises(TypeError, match="post_filter must hold only JSON values.*set"):
+        _core.json_value({"x": {1}}, "post_filter")
+
+
+def test_self_reference_is_an_error_not_a_crash() -> None:
+    loop: dict = {}
+    loop["again"] = loop
+    with pytest.raises(ValueError, match="nested more than 32 levels"):
+        _core.json_value(loop, "post_filter")

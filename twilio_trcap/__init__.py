@@ -1,0 +1,39 @@
+"""twilio-trcap: Twilio TaskRouter capability tokens, minted by a C core.
+
+The documented twilio-python 4.0 API::
+
+    from twilio_trcap import TaskRouterCapability
+
+    capability = TaskRouterCapability(account_sid, auth_token, workspace_sid, worker_sid)
+    capability.allow_worker_fetch_attributes()
+    capability.allow_worker_activity_updates()
+    capability.allow_task_reservation_updates()
+    token = capability.generate_token(ttl=600)
+
+Every token is an HS256 JSON Web Token whose JSON, base64url and signature
+are produced by the compiled core (``twilio_trcap._core``, OpenSSL 3).
+"""
+
+from . import _core
+from ._version import __version__
+from .policy import OPTIONAL, REQUIRED, Policy, PolicyList
+from .task_router import TaskRouterCapability, make_policy
+
+#: Which implementation mints tokens: always the compiled core (there is no
+#: pure-Python fallback; an install without it fails at import).
+backend = "c"
+
+#: The OpenSSL version the core runs with.
+openssl_version: str = _core.openssl_version
+
+__all__ = [
+    "OPTIONAL",
+    "REQUIRED",
+    "Policy",
+    "PolicyList",
+    "TaskRouterCapability",
+    "__version__",
+    "backend",
+    "make_policy",
+    "openssl_version",
+]
