@@ -574,8 +574,9 @@ static void
 Minter_dealloc(MinterObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
-    /* EVP_MAC_CTX_free wipes the key OpenSSL holds (its HMAC provider
-     * frees the key and digest states with OPENSSL_clear_free). */
+    /* EVP_MAC_CTX_free wipes the key OpenSSL holds: the HMAC provider frees
+     * it with OPENSSL_secure_clear_free, the SHA-256 states keyed from it
+     * are freed with OPENSSL_clear_free. */
     EVP_MAC_CTX_free(self->mac);
     PyMem_Free(self->header_b64);
     Py_XDECREF(self->head);

@@ -102,12 +102,6 @@ def _mint(args: argparse.Namespace) -> int:
         for option in ("account_sid", "workspace_sid", "worker_sid"):
             if getattr(args, option) is not None:
                 raise UsageError(f"--example sets its own sids; drop --{option.replace('_', '-')}")
-        print(
-            "twilio-trcap: --example: minting with the documentation's example sids "
-            f"({EXAMPLE_ACCOUNT_SID}, {EXAMPLE_WORKSPACE_SID}, {EXAMPLE_WORKER_SID}) and "
-            "an example key; TaskRouter will not accept this token",
-            file=sys.stderr,
-        )
         account_sid = EXAMPLE_ACCOUNT_SID
         auth_token = EXAMPLE_AUTH_TOKEN
         workspace_sid = EXAMPLE_WORKSPACE_SID
@@ -133,7 +127,15 @@ def _mint(args: argparse.Namespace) -> int:
         capability.allow_worker_activity_updates()
     if args.reservation_updates or args.all:
         capability.allow_task_reservation_updates()
-    print(capability.generate_token(ttl=args.ttl))
+    token = capability.generate_token(ttl=args.ttl)
+    if args.example:
+        print(
+            "twilio-trcap: --example: minted with the documentation's example sids "
+            f"({EXAMPLE_ACCOUNT_SID}, {EXAMPLE_WORKSPACE_SID}, {EXAMPLE_WORKER_SID}) and "
+            "an example key; TaskRouter will not accept this token",
+            file=sys.stderr,
+        )
+    print(token)
     return 0
 
 

@@ -1,0 +1,82 @@
+"""Every ```python block in README.md and docs/*.md runs, and so does the
+example application in examples/."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+
+from conftest import payload_text, pyjwt_reencode
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+
+
+def blocks() -> list[tuple[str, str]]:
+    found = []
+    for path in DOCS:
+        for i, match in enumerate(BLOCK.finditer(path.read_text(encoding="utf-8"))):
+            found.append((f"{path.relative_to(ROOT)}#{i + 1}", match.group(1)))
+    return found
+
+
+BLOCKS = blocks()
+
+
+def test_the_docs_have_examples() -> None:
+    assert len(BLOCKS) >= 5
+    assert any(name.startswith("README.md") for name, _ in BLOCKS)
+
+
+@pytest.mark.parametrize(("name", "code"), BLOCKS, ids=[n for n, _ in BLOCKS])
+def test_doc_example_runs(name: str, code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "example-auth-token")
+    namespace: dict[str, object] = {"__name__": "__doc_example__"}
+    exec(compile(code, name, "exec"), namespace)  # noqa: S102 - our own docs
+
+
+def load_example(name: str) -> object:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def call(app: object, path: str, query: str = "") -> tuple[str, dict[str, str], dict]:
+    environ: dict[str, object] = {"PATH_INFO": path, "QUERY_STRING": query}
+    setup_testing_defaults(environ)
+    seen: dict[str, object] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    body = b"".join(app(environ, start_response))  # type: ignore[operator]
+    return seen["status"], seen["headers"], json.loads(body)  # type: ignore[return-value]
+
+
+def test_wsgi_example_mints_worker_tokens() -> None:
+    example = load_example("wsgi_app")
+    app = example.make_app("AC" + "1" * 32, "example-key", "WS" + "2" * 32)  # type: ignore[attr-defined]
+    status, headers, body = call(app, "/token", "worker=WK" + "3" * 32)
+    assert status == "200 OK"
+    assert headers["Cache-Control"] == "no-store"
+    token = body["token"]
+    assert token == pyjwt_reencode(token, "example-key")
+    claims = json.loads(payload_text(token))
+    assert claims["worker_sid"] == "WK" + "3" * 32
+    assert len(claims["policies"]) == 6
+    assert claims["exp"] - example.TOKEN_TTL > 0  # type: ignore[attr-defined]
+
+
+def test_wsgi_example_rejects_requests_without_a_worker() -> None:
+    app = load_example("wsgi_app").make_app("AC1", "k", "WS1")  # type: ignore[attr-defined]
+    assert call(app, "/token")[0] == "400 Bad Request"
+    assert call(app, "/elsewhere")[0] == "404 Not Found"
