@@ -38,7 +38,17 @@ if env_flag("TRCAP_DEBUG"):
 
 
 class BuildExt(build_ext):
-    """Stops early, with the package to install, when OpenSSL 3 is missing."""
+    """Always rebuilds, and stops early, naming the package to install, when
+    OpenSSL 3 is missing.
+
+    The flags come from the environment, which setuptools does not track: a
+    build/ left by an earlier build with other flags (a sanitizer build, say)
+    would otherwise be reused as up to date.
+    """
+
+    def finalize_options(self) -> None:
+        super().finalize_options()
+        self.force = True
 
     def build_extensions(self) -> None:
         self._check_openssl()
