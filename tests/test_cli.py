@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -20,6 +21,9 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         capture_output=True,
         text=True,
         env={**base, **(env or {})},
+        # Not the checkout: `-m` would import its twilio_trcap/, which has
+        # no compiled core unless the install was editable.
+        cwd=tempfile.gettempdir(),
     )
 
 
