@@ -107,7 +107,7 @@ def _mint(args: argparse.Namespace) -> int:
         workspace_sid = EXAMPLE_WORKSPACE_SID
         worker_sid = EXAMPLE_WORKER_SID
     else:
-        account_sid = args.account_sid or os.environ.get(ACCOUNT_SID_ENV)
+        account_sid = str(args.account_sid or os.environ.get(ACCOUNT_SID_ENV, ""))
         if not account_sid:
             raise UsageError(f"give --account-sid or set ${ACCOUNT_SID_ENV}")
         if not args.workspace_sid:
