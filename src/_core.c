@@ -285,6 +285,17 @@ check_nargs(const char *fname, Py_ssize_t nargs, Py_ssize_t expected)
     return 0;
 }
 
+static int
+check_str(PyObject *o, const char *name)
+{
+    if (!PyUnicode_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s", name,
+                     Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *
 buffer_to_bytes(trcap_buffer *b)
 {
@@ -305,12 +316,7 @@ json_string(PyObject *Py_UNUSED(module), PyObject *text)
     trcap_buffer b = TRCAP_BUFFER_INIT;
     PyObject *result = NULL;
 
-    if (!PyUnicode_Check(text)) {
-        PyErr_Format(PyExc_TypeError, "text must be str, not %.100s",
-                     Py_TYPE(text)->tp_name);
-        goto error;
-    }
-    if (append_json_string(&b, text, "text") < 0) {
+    if (check_str(text, "text") < 0 || append_json_string(&b, text, "text") < 0) {
         goto error;
     }
     result = buffer_to_bytes(&b);
@@ -336,8 +342,7 @@ json_value(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     if (check_nargs("json_value", nargs, 2) < 0) {
         goto error;
     }
-    if (!PyUnicode_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "name must be str");
+    if (check_str(args[1], "name") < 0) {
         goto error;
     }
     name = PyUnicode_AsUTF8(args[1]);
@@ -349,17 +354,6 @@ json_value(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 error:
     trcap_buffer_release(&b);
     return result;
-}
-
-static int
-check_str(PyObject *o, const char *name)
-{
-    if (!PyUnicode_Check(o)) {
-        PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s", name,
-                     Py_TYPE(o)->tp_name);
-        return -1;
-    }
-    return 0;
 }
 
 /* An absent filter (None) is written as {} as in every twilio generation. */
