@@ -392,23 +392,37 @@ def twilio_object() -> WorkerCapabilityToken:
     return token
 
 
-def per_object(make: Callable[[], object], n: int) -> dict[str, float]:
-    """Bytes per live object: tracemalloc (Python's allocators, which the
-    core's PyMem buffers use too) and the growth of RSS (everything: also
-    OpenSSL's contexts and the core's malloc'd re-mint prefix)."""
-    gc.collect()
-    tracemalloc.start()
-    t0 = tracemalloc.get_traced_memory()[0]
-    keep = [make() for _ in range(n)]
-    traced = (tracemalloc.get_traced_memory()[0] - t0) / n
-    tracemalloc.stop()
-    del keep
+MAKERS: dict[str, Callable[[], object]] = {"ours": ours_minted_twice, "twilio": twilio_object}
+
+
+def per_object(kind: str, n: int) -> dict[str, float]:
+    """Bytes per live object, measured in a fresh interpreter (--memory-probe):
+    first the growth of RSS (everything: also OpenSSL's contexts and the
+    core's malloc'd re-mint prefix), then tracemalloc (Python's allocators,
+    which the core's PyMem buffers use too) over a second batch."""
+    probe = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--memory-probe", kind, "--objects", str(n)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(probe.stdout)  # type: ignore[no-any-return]
+
+
+def memory_probe(kind: str, n: int) -> None:
+    make = MAKERS[kind]
+    make()  # warm: first-use allocations are not per object
     gc.collect()
     r0 = rss_bytes()
     keep = [make() for _ in range(n)]
     rss = (rss_bytes() - r0) / n
-    del keep
-    return {"tracemalloc": traced, "rss": rss}
+    tracemalloc.start()
+    t0 = tracemalloc.get_traced_memory()[0]
+    more = [make() for _ in range(n)]
+    traced = (tracemalloc.get_traced_memory()[0] - t0) / n
+    tracemalloc.stop()
+    del keep, more
+    print(json.dumps({"tracemalloc": traced, "rss": rss}))
 
 
 def sizeof_ours(capability: TaskRouterCapability) -> int:
@@ -678,18 +692,19 @@ def render(run: Run) -> str:
 
     m = run.memory
     w("## Memory\n")
-    w("Bytes per live capability object (three permissions, minted twice so that it holds its "
-      "re-mint prefix), averaged over many objects: *tracemalloc* counts Python's allocators, "
-      "which the core's `PyMem` buffers use too; *RSS* is the growth of the resident set, "
-      "which also counts OpenSSL's SHA-256 contexts and the core's `malloc`'d re-mint prefix; "
-      "*sys.getsizeof* adds up the object, its core `Minter`, its fields tuple and its policies' "
-      "bytes (not the caller's sid strings).\n")
-    w("| object | tracemalloc | RSS | sys.getsizeof |")
+    w(f"Bytes per live capability object (three permissions, minted twice so that it holds its "
+      f"re-mint prefix), averaged over {m['objects']:,} objects made in a fresh interpreter: "
+      "*RSS* is the growth of the resident set, which counts everything (OpenSSL's SHA-256 "
+      "contexts and the core's `malloc`'d re-mint prefix too); *tracemalloc* counts Python's "
+      "allocators only, which the core's `PyMem` buffers use; *sys.getsizeof* adds up the "
+      "object, its core `Minter`, its fields tuple and its policies as `policies()` renders "
+      "them (not the caller's sid strings, nor the shared templates).\n")
+    w("| object | RSS | tracemalloc | sys.getsizeof |")
     w("| --- | ---: | ---: | ---: |")
-    w(f"| twilio_trcap `TaskRouterCapability` | {m['ours']['tracemalloc']:,.0f} | "
-      f"{m['ours']['rss']:,.0f} | {m['ours_sizeof']:,} |")
-    w(f"| twilio today `WorkerCapabilityToken`, same policies | {m['twilio']['tracemalloc']:,.0f} | "
-      f"{m['twilio']['rss']:,.0f} | |")
+    w(f"| twilio_trcap `TaskRouterCapability` | {m['ours']['rss']:,.0f} | "
+      f"{m['ours']['tracemalloc']:,.0f} | {m['ours_sizeof']:,} |")
+    w(f"| twilio today `WorkerCapabilityToken`, same policies | {m['twilio']['rss']:,.0f} | "
+      f"{m['twilio']['tracemalloc']:,.0f} | |")
     w("")
     w("`tests/test_memory.py` checks in a subprocess that RSS stays flat over a loop of mints "
       "after warm-up; `python benchmarks/bench.py --memory-loop 10000000` runs the long "
@@ -711,7 +726,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cases", help="comma-separated case keys to time (default: all)")
     ap.add_argument("--memory-loop", type=int, metavar="N",
                     help="instead of timing, mint N times and report RSS")
+    ap.add_argument("--objects", type=int, default=20000,
+                    help="live objects for the bytes-per-object figures (default 20000)")
+    ap.add_argument("--memory-probe", choices=sorted(MAKERS), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.memory_probe:
+        memory_probe(args.memory_probe, args.objects)
+        return 0
     if args.memory_loop:
         memory_loop(args.memory_loop)
         return 0
@@ -732,9 +753,10 @@ def main(argv: list[str] | None = None) -> int:
         for worker in workers:
             worker.close()
     memory = {
-        "ours": per_object(ours_minted_twice, 5000),
-        "twilio": per_object(twilio_object, 5000),
+        "ours": per_object("ours", args.objects),
+        "twilio": per_object("twilio", args.objects),
         "ours_sizeof": sizeof_ours(ours_minted_twice()),
+        "objects": args.objects,
     }
     shown = " ".join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--no-write")
     run = Run(cases, sizes, memory, f"python benchmarks/bench.py {shown}".strip(),

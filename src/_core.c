@@ -460,8 +460,9 @@ typedef struct {
     PyObject_HEAD
     trcap_hmac_key key;             /* prepared HMAC-SHA256 key, owned; holds the key */
     EVP_MD_CTX *run;                /* scratch MAC context for mints under the GIL, owned */
-    unsigned char *header_b64;      /* BASE64URL(header), PyMem, owned */
+    unsigned char *header_b64;      /* BASE64URL(header): header_inline or PyMem, owned */
     size_t header_b64_length;
+    unsigned char header_inline[48];  /* room for the default header's 36 */
     PyObject *head;                 /* piece, owned */
     PyObject *mid;                  /* piece, owned */
     PyObject *end;                  /* piece, owned */
@@ -994,7 +995,9 @@ minter_create(PyTypeObject *type, PyObject *key, const char *header, Py_ssize_t 
         raise_status(st, "header");
         goto error;
     }
-    self->header_b64 = PyMem_Malloc(size ? size : 1);
+    /* One allocation fewer per object for the usual header. */
+    self->header_b64 = size <= sizeof self->header_inline ? self->header_inline
+                                                          : PyMem_Malloc(size);
     if (self->header_b64 == NULL) {
         PyErr_NoMemory();
         goto error;
@@ -1072,7 +1075,9 @@ Minter_dealloc(MinterObject *self)
     trcap_hmac_key_release(&self->key);
     EVP_MD_CTX_free(self->run);
     trcap_prepared_release(&self->prepared);
-    PyMem_Free(self->header_b64);
+    if (self->header_b64 != self->header_inline) {
+        PyMem_Free(self->header_b64);
+    }
     PyMem_Free(self->fields);
     Py_XDECREF(self->head);
     Py_XDECREF(self->mid);
