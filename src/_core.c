@@ -47,6 +47,12 @@ static const char default_header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 typedef struct {
     EVP_MAC *hmac;              /* fetched once, owned (one-off MACs) */
     EVP_MD *sha256;             /* fetched once, owned (Minter keys) */
+    /* The running MAC of every mint made under the GIL, owned.  A mint
+     * runs no Python code while it uses it (the token's str is allocated
+     * before), so one per interpreter serves all Minters and saves each
+     * object a context of its own; mint_each, which releases the GIL,
+     * makes its own. */
+    EVP_MD_CTX *scratch;
     PyTypeObject *minter_type;  /* owned */
     PyTypeObject *template_type;  /* owned */
 } module_state;
@@ -459,7 +465,7 @@ error:
 typedef struct {
     PyObject_HEAD
     trcap_hmac_key key;             /* prepared HMAC-SHA256 key, owned; holds the key */
-    EVP_MD_CTX *run;                /* scratch MAC context for mints under the GIL, owned */
+    EVP_MD_CTX *run;                /* the module's scratch MAC context, borrowed */
     unsigned char *header_b64;      /* BASE64URL(header): header_inline or PyMem, owned */
     size_t header_b64_length;
     unsigned char header_inline[48];  /* room for the default header's 36 */
@@ -473,8 +479,9 @@ typedef struct {
     Py_ssize_t nfields;
     trcap_prepared prepared;        /* valid when prepared.text != NULL */
     int minted;                     /* a token was minted since the policies changed */
-    /* The module's Template type, borrowed: the module outlives every
-     * object of its types (each holds its type, which holds the module). */
+    /* The module's Template type, borrowed like `run`: the module outlives
+     * every object of its types (each holds its type, which holds the
+     * module). */
     PyTypeObject *template_type;
 } MinterObject;
 
@@ -1008,11 +1015,7 @@ minter_create(PyTypeObject *type, PyObject *key, const char *header, Py_ssize_t 
     if (prepare_key(get_state(module), key, name, &self->key) < 0) {
         goto error;
     }
-    self->run = EVP_MD_CTX_new();
-    if (self->run == NULL) {
-        PyErr_NoMemory();
-        goto error;
-    }
+    self->run = get_state(module)->scratch;
     return (PyObject *)self;
 
 error:
@@ -1069,11 +1072,10 @@ static void
 Minter_dealloc(MinterObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
-    /* OpenSSL frees the key states, the MAC scratch and the prepared state
-     * with OPENSSL_clear_free (its SHA-256 provider), wiping what the key
-     * left in them. */
+    /* OpenSSL frees the key states and the prepared state with
+     * OPENSSL_clear_free (its SHA-256 provider), wiping what the key left in
+     * them. */
     trcap_hmac_key_release(&self->key);
-    EVP_MD_CTX_free(self->run);
     trcap_prepared_release(&self->prepared);
     if (self->header_b64 != self->header_inline) {
         PyMem_Free(self->header_b64);
@@ -1663,6 +1665,11 @@ exec_hmac(PyObject *module)
         raise_openssl_error("fetching SHA-256");
         return -1;
     }
+    state->scratch = EVP_MD_CTX_new();
+    if (state->scratch == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
     return 0;
 }
 
@@ -1715,6 +1722,8 @@ core_free(void *module)
     state->hmac = NULL;
     EVP_MD_free(state->sha256);  /* NULL-safe */
     state->sha256 = NULL;
+    EVP_MD_CTX_free(state->scratch);  /* NULL-safe; OpenSSL wipes the last MAC's state */
+    state->scratch = NULL;
 }
 
 static PyModuleDef_Slot core_slots[] = {
