@@ -27,10 +27,20 @@ trcap_payload_size(const trcap_part *parts, size_t nparts, size_t *size)
     return TRCAP_OK;
 }
 
+/* Copies n bytes, w <= n <= 2w, as two copies of w bytes that may overlap
+ * (w a constant once inlined: plain moves, no library call). */
+static inline void
+copy_two(unsigned char *out, const unsigned char *in, size_t n, size_t w)
+{
+    unsigned char head[8], tail[8];
+    memcpy(head, in, w);
+    memcpy(tail, in + n - w, w);
+    memcpy(out, head, w);
+    memcpy(out + n - w, tail, w);
+}
+
 /* memcpy for the many short parts of a payload (a comma, a sid, a piece
- * of URL): fixed-size copies, which compilers turn into plain moves, in
- * place of a library call per part.  Two copies that may overlap cover any
- * length from 4 to 16. */
+ * of URL), without a library call per part. */
 static inline void
 copy_bytes(unsigned char *out, const unsigned char *in, size_t n)
 {
@@ -38,18 +48,10 @@ copy_bytes(unsigned char *out, const unsigned char *in, size_t n)
         memcpy(out, in, n);
     }
     else if (n >= 8) {
-        uint64_t a, b;
-        memcpy(&a, in, 8);
-        memcpy(&b, in + n - 8, 8);
-        memcpy(out, &a, 8);
-        memcpy(out + n - 8, &b, 8);
+        copy_two(out, in, n, 8);
     }
     else if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, in, 4);
-        memcpy(&b, in + n - 4, 4);
-        memcpy(out, &a, 4);
-        memcpy(out + n - 4, &b, 4);
+        copy_two(out, in, n, 4);
     }
     else if (n > 0) {
         out[0] = in[0];
@@ -144,12 +146,17 @@ append_signature(unsigned char *from, unsigned char *end,
  * the token's own memory, right-aligned at the end of the room left for
  * the encoding and the signature after it, and then encoded forwards in
  * one pass over contiguous bytes.  With `room` bytes from `seg` to the end
- * of the token and `n` bytes of JSON placed at R = room - n, group g reads
- * JSON bytes [R + 3g, R + 3g + 3) and then writes characters [4g, 4g + 4).
- * It clobbers nothing unread as long as 4g + 4 <= R + 3(g + 1), that is
- * g + 1 <= R; and R = room - n >= ceil(4n / 3) + 44 - n = ceil(n / 3) + 44
- * (the signature's '.' and 43 characters are written afterwards), more
- * than the ceil(n / 3) groups there are.
+ * of the token and `n` bytes of JSON placed at R = room - n:
+ *   - the portable loop's group g reads JSON bytes [R + 3g, R + 3g + 3)
+ *     and then writes characters [4g, 4g + 4): it clobbers nothing unread
+ *     while 4g + 4 <= R + 3(g + 1), that is g + 1 <= R;
+ *   - the SSSE3 loop's step k reads [R + 12k, R + 12k + 16) and then
+ *     writes [16k, 16k + 16): nothing unread while 4k + 4 <= R, and it runs
+ *     only while 12k + 16 <= n.
+ * R = room - n = ceil(4n / 3) + 44 - n = ceil(n / 3) + 44 (the signature's
+ * '.' and 43 characters are written afterwards), which bounds both: there
+ * are ceil(n / 3) groups, and 4k + 4 <= n / 3 + 4 / 3 for the last step.
+ * tests/c/fuzz_token.c checks the result against the plain way.
  */
 static unsigned char *
 encode_in_place(unsigned char *seg, size_t room, const unsigned char *lead, size_t nlead,
