@@ -155,7 +155,7 @@ append_signature(unsigned char *from, unsigned char *end,
  *     only while 12k + 16 <= n.
  * R = room - n = ceil(4n / 3) + 44 - n = ceil(n / 3) + 44 (the signature's
  * '.' and 43 characters are written afterwards), which bounds both: there
- * are ceil(n / 3) groups, and 4k + 4 <= n / 3 + 4 / 3 for the last step.
+ * are ceil(n / 3) groups, and the last step has 4k + 4 <= n / 3 - 4 / 3.
  * tests/c/fuzz_token.c checks the result against the plain way.
  */
 static unsigned char *
