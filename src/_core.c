@@ -1532,7 +1532,9 @@ Minter_mint_each(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
             if (payload_size > SIZE_MAX - (escaped - 2)) {
                 st = TRCAP_ERR_OVERFLOW;
             }
-            payload_size += escaped - 2;
+            else {
+                payload_size += escaped - 2;
+            }
         }
         if (st == TRCAP_OK) {
             st = trcap_token_size(self->header_b64_length, payload_size, &token_size);
