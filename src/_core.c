@@ -1440,7 +1440,7 @@ write_batch(batch *b, const unsigned char *header_b64, size_t header_b64_length,
 
 PyDoc_STRVAR(Minter_mint_each_doc,
 "mint_each(template, fields, slot, values, /)\n--\n\n"
-"A list with one token per item of `values` (str): the payload is\n"
+"A list with one token per item of `values` (non-empty str): the payload is\n"
 "`template` with `fields` (a tuple of str and int), field `slot`\n"
 "replaced by the item.  This Minter's policies, head, mid and end are\n"
 "not used.  The GIL is released while the tokens are written and signed.");
@@ -1522,6 +1522,10 @@ Minter_mint_each(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
         if (!PyUnicode_Check(v)) {
             PyErr_Format(PyExc_TypeError, "values[%zu] must be str, not %.100s",
                          i, Py_TYPE(v)->tp_name);
+            goto error;
+        }
+        if (PyUnicode_GET_LENGTH(v) == 0) {
+            PyErr_Format(PyExc_ValueError, "values[%zu] must not be empty", i);
             goto error;
         }
         if (text_of(v, &b.values[i]) < 0) {

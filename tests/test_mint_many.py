@@ -155,8 +155,20 @@ def test_bad_input(kwargs: dict[str, object], error: type[Exception], pattern: s
         "worker_sids": ["WK1"],
     }
     args.update(kwargs)
-    with pytest.raises(error, match=pattern):
+    with pytest.raises(error, match=pattern) as info:
         TaskRouterCapability.mint_many(**args)  # type: ignore[arg-type]
+    # One clean error, not one raised while handling the core's.
+    assert info.value.__context__ is None
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(None, "k", "WS1", "WK1"), ("AC1", "", "WS1", "WK1"), ("AC1", "k", "WS1", "")],
+)
+def test_constructor_errors_are_clean(args: tuple[object, ...]) -> None:
+    with pytest.raises((TypeError, ValueError)) as info:
+        TaskRouterCapability(*args)  # type: ignore[arg-type]
+    assert info.value.__context__ is None
 
 
 def test_positional_flags_are_refused() -> None:

@@ -132,6 +132,8 @@ def test_mint_each_bad_input() -> None:
         minter.mint_each(t, ("", 5), "0", ["a"])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"values\[1\] must be str, not int"):
         minter.mint_each(t, ("", 5), 0, ["a", 1])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match=r"values\[2\] must not be empty"):
+        minter.mint_each(t, ("", 5), 0, ["a", "b", ""])
     with pytest.raises(TypeError):
         minter.mint_each(t, ("", 5), 0, 3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="refers to field 1 of 1"):

@@ -349,15 +349,20 @@ class TaskRouterCapability:
                 f"worker_sids must be an iterable of str, not {type(worker_sids).__name__}"
             )
         sids = tuple(worker_sids)
-        for i, sid in enumerate(sids):
-            if type(sid) is not str or not sid:
-                check_text(sid, f"worker_sids[{i}]")
         body: list[bytes | int] = []
         for i, template in enumerate(policies):
             body += (b",", *template.items) if i else template.items
         payload = _Template((*_HEAD.items, *body, *_MID.items, _EXP, *_END.items))
-        fields = (account_sid, workspace_sid, "", version, base_url, base_ws_url, exp)
+        fields = (account_sid, workspace_sid, "-", version, base_url, base_ws_url, exp)
         minter = _core.Minter(auth_token, name="auth_token")
+        try:
+            # The core checks every sid is a non-empty str before it signs.
+            return minter.mint_each(payload, fields, _WORKER, sids)
+        except (TypeError, ValueError):
+            pass
+        # Say which sid (the check raises), or let the core raise its own error.
+        for i, sid in enumerate(sids):
+            check_text(sid, f"worker_sids[{i}]")
         return minter.mint_each(payload, fields, _WORKER, sids)
 
     def __repr__(self) -> str:
