@@ -37,11 +37,12 @@ TASK_ROUTER_BASE_WS_URL: Final = "https://event-bridge.twilio.com/v1/wschannels"
 # A capability's fields, in this order; the templates below refer to them by
 # index.  A template is JSON text (bytes) and field indices: the core writes
 # a str field JSON-escaped without its quotes (so a sid can sit inside a
-# URL) and an int field in decimal (see _core.Template).  The URLs, the
-# policies and the claims of every token, and the URL properties, all come
-# from these tuples.
+# URL) and an int field in decimal (see _core.Template).  The claims and
+# policies of every token, and the URL properties, all come from here.
 _ACCOUNT, _WORKSPACE, _WORKER, _VERSION, _BASE_URL, _BASE_WS_URL, _EXP = range(7)
-_FIELD_NAMES: Final = ("account_sid", "workspace_sid", "worker_sid", "version", "base_url", "base_ws_url")
+_FIELD_NAMES: Final = (
+    "account_sid", "workspace_sid", "worker_sid", "version", "base_url", "base_ws_url"
+)  # fmt: skip
 
 _API_URL: Final = (_BASE_URL, b"/", _VERSION)
 _WORKSPACE_URL: Final = (*_API_URL, b"/Workspaces/", _WORKSPACE)
@@ -51,7 +52,9 @@ _CHANNEL_URL: Final = (_BASE_WS_URL, b"/", _ACCOUNT, b"/", _WORKER)
 # Claims in twilio 4.0's order: version, friendly_name, policies, iss, exp,
 # account_sid, channel, worker_sid, workspace_sid.
 _Template = _core.Template
-_HEAD: Final = _Template((b'{"version":"', _VERSION, b'","friendly_name":"', _WORKER, b'","policies":['))
+_HEAD: Final = _Template(
+    (b'{"version":"', _VERSION, b'","friendly_name":"', _WORKER, b'","policies":[')
+)
 _MID: Final = _Template((b'],"iss":"', _ACCOUNT, b'","exp":'))
 _END: Final = _Template((
     b',"account_sid":"', _ACCOUNT,
@@ -61,8 +64,9 @@ _END: Final = _Template((
     b'"}',
 ))  # fmt: skip
 
-# A URL no policy contains, to cut policy_json's output where the URL goes:
-# the policy layout comes from the core's one writer.
+# A placeholder URL: policy_json writes a policy around it, and the template
+# puts the URL's pieces in its place, so the policy layout comes from the
+# core's one policy writer.  Nothing else in our policies escapes to \u0000.
 _CUT: Final = "\x00"
 _CUT_JSON: Final = b"\\u0000"
 
