@@ -334,7 +334,11 @@ class TaskRouterCapability:
             negative `ttl`.
         :raises OverflowError: ``now + ttl`` does not fit a signed 64-bit int.
         """
-        _check_fields((account_sid, workspace_sid, "-", version, base_url, base_ws_url))
+        for value, name in zip(
+            (account_sid, workspace_sid, version, base_url, base_ws_url),
+            ("account_sid", "workspace_sid", "version", "base_url", "base_ws_url"),
+        ):
+            check_text(value, name)
         check_key(auth_token, "auth_token")
         flags = (
             (allow_worker_fetch_attributes, "allow_worker_fetch_attributes", _WORKER_FETCH),
@@ -357,7 +361,8 @@ class TaskRouterCapability:
         for i, template in enumerate(policies):
             body += (b",", *template.items) if i else template.items
         payload = _Template((*_HEAD.items, *body, *_MID.items, _EXP, *_END.items))
-        fields = (account_sid, workspace_sid, "-", version, base_url, base_ws_url, exp)
+        # The worker's field is the slot: each sid in turn.
+        fields = (account_sid, workspace_sid, "", version, base_url, base_ws_url, exp)
         minter = _core.Minter(auth_token, name="auth_token")
         try:
             # The core checks every sid is a non-empty str before it signs.
