@@ -466,6 +466,37 @@ def memory_loop(n: int) -> None:
 # ---------------------------------------------------------------------------
 
 
+def cpu_idle(seconds: float = 1.0) -> float | None:
+    """The share of CPU time the whole machine spent idle over `seconds`
+    (Linux /proc/stat), or None where unknown."""
+    def sample() -> list[int]:
+        with open("/proc/stat") as f:
+            return [int(v) for v in f.readline().split()[1:]]
+
+    try:
+        a = sample()
+        time.sleep(seconds)
+        b = sample()
+    except (OSError, ValueError):
+        return None
+    delta = [y - x for x, y in zip(a, b)]
+    total = sum(delta)
+    return (delta[3] + delta[4]) / total if total else None  # idle + iowait
+
+
+def wait_for_idle(limit: float) -> str:
+    """Waits up to `limit` seconds for a machine at least 90% idle: on a
+    shared machine another busy process takes a core from the timings."""
+    deadline = time.monotonic() + limit
+    while True:
+        idle = cpu_idle()
+        if idle is None:
+            return "unknown"
+        if idle >= 0.9 or time.monotonic() >= deadline:
+            return f"{idle:.0%} idle when timing began"
+        print(f"  machine {idle:.0%} idle; waiting", file=sys.stderr)
+
+
 def machine() -> dict[str, str]:
     cpu = platform.processor() or platform.machine()
     try:
@@ -724,6 +755,8 @@ def main(argv: list[str] | None = None) -> int:
                     "(default: make one under benchmarks/build/)")
     ap.add_argument("--no-twilio4", action="store_true", help="leave twilio 4.0.0 out")
     ap.add_argument("--cases", help="comma-separated case keys to time (default: all)")
+    ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
+                    help="first wait up to SECONDS for the machine to be 90%% idle")
     ap.add_argument("--memory-loop", type=int, metavar="N",
                     help="instead of timing, mint N times and report RSS")
     ap.add_argument("--objects", type=int, default=20000,
@@ -745,6 +778,8 @@ def main(argv: list[str] | None = None) -> int:
         for case in cases.values():
             if case.key not in chosen:
                 case.run, case.note = None, "not timed (--cases)"
+    idle_before = wait_for_idle(args.wait_idle) if args.wait_idle else None
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     try:
         print(f"timing {sum(c.run is not None for c in cases.values())} cases, "
               f"{args.repeats} interleaved rounds", file=sys.stderr)
@@ -752,6 +787,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for worker in workers:
             worker.close()
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     memory = {
         "ours": per_object("ours", args.objects),
         "twilio": per_object("twilio", args.objects),
@@ -759,8 +795,14 @@ def main(argv: list[str] | None = None) -> int:
         "objects": args.objects,
     }
     shown = " ".join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--no-write")
-    run = Run(cases, sizes, memory, f"python benchmarks/bench.py {shown}".strip(),
-              {**machine(), "date": datetime.date.today().isoformat()}, tw4_note)
+    info = {**machine(), "date": datetime.date.today().isoformat()}
+    if load_before is not None and load_after is not None:
+        # Other work on the machine shows here: a load near 2 on 2 cores
+        # means the timings shared the CPUs.
+        info["load average (1 min), before and after"] = f"{load_before:.2f}, {load_after:.2f}"
+    if idle_before is not None:
+        info["idle"] = idle_before
+    run = Run(cases, sizes, memory, f"python benchmarks/bench.py {shown}".strip(), info, tw4_note)
     text = render(run)
     print(text)
     if not args.no_write:
