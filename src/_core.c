@@ -622,6 +622,7 @@ escape_fields(PyObject *fields, Py_ssize_t *n, int text_only)
     trcap_part *parts = NULL;
     unsigned char *p;
     size_t text_size = 0, head_size, size;
+    uint64_t plain = 0;  /* bit i: field i needs no escape (the first 64) */
     Py_ssize_t count;
     trcap_status st = TRCAP_OK;
 
@@ -648,7 +649,13 @@ escape_fields(PyObject *fields, Py_ssize_t *n, int text_only)
             if (text_of(o, &t) < 0) {
                 goto error;
             }
-            st = trcap_json_string_size(&t, &size);
+            if (i < 64 && trcap_json_string_is_plain(&t)) {
+                plain |= (uint64_t)1 << i;
+                size = t.length;  /* copied as is; no quotes needed */
+            }
+            else {
+                st = trcap_json_string_size(&t, &size);
+            }
             if (st == TRCAP_OK && text_size > SIZE_MAX - size) {
                 st = TRCAP_ERR_OVERFLOW;
             }
@@ -679,13 +686,20 @@ escape_fields(PyObject *fields, Py_ssize_t *n, int text_only)
         PyObject *o = PyTuple_GET_ITEM(fields, i);  /* borrowed */
         if (PyUnicode_Check(o)) {
             trcap_text t;
-            unsigned char *q;
             (void)text_of(o, &t);  /* ready: measured above */
-            q = trcap_json_string_write(p, &t);
-            parts[i].bytes = p + 1;  /* inside the quotes */
-            parts[i].length = (size_t)(q - p) - 2;
+            if (i < 64 && (plain >> i & 1)) {
+                memcpy(p, t.data, t.length);
+                parts[i].bytes = p;
+                parts[i].length = t.length;
+                p += t.length;
+            }
+            else {
+                unsigned char *q = trcap_json_string_write(p, &t);
+                parts[i].bytes = p + 1;  /* inside the quotes */
+                parts[i].length = (size_t)(q - p) - 2;
+                p = q;
+            }
             parts[i].number = 0;
-            p = q;
         }
         else {
             parts[i].bytes = NULL;

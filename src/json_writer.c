@@ -31,11 +31,10 @@ write_u_escape(unsigned char *out, uint32_t unit)
     return out + 6;
 }
 
-/* True when every code unit of 1-byte text is written as itself: the
- * common case (sids, URLs), found in one branch-free pass that compilers
- * vectorise, after which the text is copied whole. */
-static int
-plain_1byte(const trcap_text *t)
+/* The common case (sids, URLs), found in one branch-free pass that
+ * compilers vectorise, after which the text is copied whole. */
+int
+trcap_json_string_is_plain(const trcap_text *t)
 {
     const uint8_t *p = t->data;
     uint8_t escaped = 0;  /* a byte, so that the vectorised loop stays in bytes */
@@ -52,7 +51,7 @@ trcap_status
 trcap_json_string_size(const trcap_text *t, size_t *size)
 {
     size_t total = 2;  /* the quotes */
-    if (plain_1byte(t)) {
+    if (trcap_json_string_is_plain(t)) {
         if (t->length > SIZE_MAX - 2) {
             return TRCAP_ERR_OVERFLOW;
         }
@@ -74,7 +73,7 @@ unsigned char *
 trcap_json_string_write(unsigned char *out, const trcap_text *t)
 {
     *out++ = '"';
-    if (plain_1byte(t)) {
+    if (trcap_json_string_is_plain(t)) {
         if (t->length) {
             memcpy(out, t->data, t->length);
         }

@@ -140,3 +140,16 @@ def test_mint_each_bad_input() -> None:
         minter.mint_each(t, ("",), 0, ["a"])
     with pytest.raises(TypeError):
         minter.mint_each(t, ("", 5), 0)  # type: ignore[call-arg]
+
+
+def test_many_fields_plain_and_escaped() -> None:
+    # Plain text is copied as is, the rest escaped; both past the 64th field.
+    fields = tuple(f"f{i}" if i % 2 else f'q"{i}\u00e9' for i in range(70))
+    items: list[bytes | int] = [b'{"a":"']
+    for i in (0, 1, 63, 64, 65, 69):
+        items += [i, b"|"]
+    items.append(b'"}')
+    token = _core.Minter("k", head=Template(tuple(items)), fields=fields).mint()
+    text = "|".join(fields[i] for i in (0, 1, 63, 64, 65, 69)) + "|"
+    assert payload_text(token).encode() == b'{"a":' + quoted(text) + b"}"
+    assert token == pyjwt_reencode(token, "k")
