@@ -72,3 +72,24 @@ def doc_capability() -> Any:
     from twilio_trcap import TaskRouterCapability
 
     return TaskRouterCapability("AC123", "secret", "WS456", "WK789")
+
+
+#: The time twilio's clock is frozen at by `frozen_twilio` (whole seconds).
+FROZEN_TIME = 1_700_000_000
+
+
+@pytest.fixture
+def frozen_twilio(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Freezes the clock that today's twilio.jwt modules read, for this test
+    only, and returns it: their ``time`` name (``import time``) is replaced
+    by a namespace whose ``time()`` is FROZEN_TIME and three quarters, so
+    that twilio's int() truncation is exercised too."""
+    import types
+
+    import twilio.jwt
+    import twilio.jwt.access_token
+
+    clock = types.SimpleNamespace(time=lambda: FROZEN_TIME + 0.75)
+    monkeypatch.setattr(twilio.jwt, "time", clock)
+    monkeypatch.setattr(twilio.jwt.access_token, "time", clock)
+    return FROZEN_TIME

@@ -15,22 +15,35 @@ from typing import Any, ClassVar, NoReturn
 from . import _core
 from .policy import Policy, PolicyList
 
-__all__ = ["PolicyMethods"]
+__all__ = ["KeyHolder", "PolicyMethods"]
 
 _policy_json = _core.policy_json
 
 
-class PolicyMethods:
-    """The policy methods of every capability class (a mixin).
-
-    The class using it stores its ``_core.Minter`` in ``_minter``.
-    """
+class KeyHolder:
+    """A class whose key lives in a ``_core.Minter`` (stored in
+    ``_minter``): the key is not readable, and the object is not pickled or
+    copied (a copy would have to carry the key out of the C core)."""
 
     __slots__ = ()
 
     _minter: _core.Minter
-    #: The name the key was given under, for messages that mention it.
-    _KEY_NAME: ClassVar[str] = "auth_token"
+    #: What the key is, for messages that mention it.
+    _KEY_WHAT: ClassVar[str] = "an auth token"
+
+    def _unreadable(self, name: str) -> NoReturn:
+        raise AttributeError(
+            f"{name} is not readable: twilio-trcap keeps the key only inside its C core"
+        )
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError(f"cannot pickle {type(self).__name__}: it holds {self._KEY_WHAT}")
+
+
+class PolicyMethods(KeyHolder):
+    """The policy methods of every capability class (a mixin)."""
+
+    __slots__ = ()
 
     @property
     def policies(self) -> PolicyList:
@@ -105,10 +118,5 @@ class PolicyMethods:
 
     @property
     def auth_token(self) -> NoReturn:
-        """Not readable: the key stays inside the C core."""
-        raise AttributeError(
-            f"{self._KEY_NAME} is not readable: twilio-trcap keeps the key only inside its C core"
-        )
-
-    def __reduce__(self) -> NoReturn:
-        raise TypeError(f"cannot pickle {type(self).__name__}: it holds an auth token")
+        """Not readable: the auth token stays inside the C core."""
+        self._unreadable("auth_token")

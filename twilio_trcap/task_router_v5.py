@@ -50,13 +50,6 @@ _REQUIRED_JSON: Final = {"required": True}
 _KIND_CLAIM: Final = {"WS": b"", "WK": b',"worker_sid":', "WQ": b',"taskqueue_sid":'}
 
 
-def _deprecated(name: str) -> None:
-    # The reference's message and category, to the caller of the method;
-    # without its warnings.simplefilter('always', DeprecationWarning) at
-    # import, so the usual filters decide whether it shows.
-    warnings.warn(f"Call to deprecated function {name}.", DeprecationWarning, stacklevel=3)
-
-
 class TaskRouterCapability(PolicyMethods):
     """A TaskRouter capability token for a Worker, a TaskQueue or a
     Workspace channel, as twilio 5.3 to 5.7 made it.
@@ -247,7 +240,10 @@ class TaskRouterCapability(PolicyMethods):
     # -- twilio 4.0's methods, deprecated since 4.5 ---------------------------
 
     def _check_worker(self, name: str) -> None:
-        _deprecated(name)
+        # The reference's message and category, pointing at the caller of
+        # the deprecated method; without its warnings.simplefilter('always',
+        # DeprecationWarning) at import, so the usual filters decide.
+        warnings.warn(f"Call to deprecated function {name}.", DeprecationWarning, stacklevel=3)
         if self.channel_prefix != "WK":
             raise ValueError(
                 f"{name}() applies to a Worker channel ('WK...') only, not {self._channel_id!r}"
