@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import os
 import warnings
@@ -64,6 +65,19 @@ def pyjwt_accepts_key(key: str | bytes) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def holds_text(obj: object, secret: str) -> bool:
+    """Whether `secret` is in a str or bytes that `obj` refers to, directly
+    or one object further down (what a key kept in Python would look like)."""
+    seen = []
+    for referent in gc.get_referents(obj):
+        seen.append(referent)
+        seen.extend(gc.get_referents(referent))
+    return any(
+        (isinstance(o, str) and secret in o) or (isinstance(o, bytes) and secret.encode() in o)
+        for o in seen
+    )
 
 
 @pytest.fixture

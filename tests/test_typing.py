@@ -58,8 +58,13 @@ def test_mypy_strict_on_code_using_the_api(tmp_path: Path) -> None:
     result = mypy(str(tmp_path / "uses.py"))
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     (tmp_path / "wrong.py").write_text(
-        "from twilio_trcap.jwt.access_token import AccessToken\nAccessToken(1, 'SK1', 'k')\n",
+        "from twilio_trcap.jwt.access_token import AccessToken\n"
+        "from twilio_trcap.jwt.taskrouter.capabilities import WorkerCapabilityToken\n"
+        "AccessToken(1, 'SK1', 'k')\n"
+        "WorkerCapabilityToken('AC1', 'k', 'WS1', 'WK1', allow_upadte_self=True)\n",
         encoding="utf-8",
     )
     wrong = mypy(str(tmp_path / "wrong.py"))
-    assert wrong.returncode == 1 and 'incompatible type "int"' in wrong.stdout
+    assert wrong.returncode == 1
+    assert 'incompatible type "int"' in wrong.stdout
+    assert 'Unexpected keyword argument "allow_upadte_self"' in wrong.stdout

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, NoReturn
 
 from . import _core
+from ._checks import check_sid
 from .policy import Policy, PolicyList
 
-__all__ = ["KeyHolder", "PolicyMethods"]
+__all__ = ["ChannelCapability", "KeyHolder", "PolicyMethods"]
 
 _policy_json = _core.policy_json
 
@@ -120,3 +121,69 @@ class PolicyMethods(KeyHolder):
     def auth_token(self) -> NoReturn:
         """Not readable: the auth token stays inside the C core."""
         self._unreadable("auth_token")
+
+
+class ChannelCapability(PolicyMethods):
+    """A capability for one TaskRouter channel (a Worker, a TaskQueue or a
+    Workspace), as twilio 4.5 and later shape it: the sids it was made with,
+    and a repr that shows them, never the key or a token.
+
+    The class using it stores the checked sids in ``_account_sid``,
+    ``_workspace_sid`` and ``_channel_id``.
+    """
+
+    __slots__ = ()
+
+    _account_sid: str
+    _workspace_sid: str
+    _channel_id: str
+
+    @staticmethod
+    def _check_sids(
+        account_sid: object,
+        workspace_sid: object,
+        channel_id: object,
+        channel_name: str,
+        prefixes: tuple[str, ...],
+    ) -> tuple[str, str, str]:
+        """The account, workspace and channel sids, checked; `channel_name`
+        is the channel argument's name, `prefixes` the kinds of channel the
+        class takes."""
+        account = check_sid(account_sid, "account_sid", ("AC",))
+        workspace = check_sid(workspace_sid, "workspace_sid", ("WS",))
+        channel = check_sid(channel_id, channel_name, prefixes)
+        if channel.startswith("WS") and channel != workspace:
+            # twilio 5.x accepted it and granted the Workspace's resource
+            # with another Workspace's event channel.
+            raise ValueError(
+                f"{channel_name} {channel!r} is a Workspace; it must be workspace_sid "
+                f"{workspace!r}"
+            )
+        return account, workspace, channel
+
+    @property
+    def account_sid(self) -> str:
+        """The account sid (the ``iss`` and ``account_sid`` claims)."""
+        return self._account_sid
+
+    @property
+    def workspace_sid(self) -> str:
+        """The Workspace sid."""
+        return self._workspace_sid
+
+    @property
+    def channel_id(self) -> str:
+        """The channel sid (the ``channel`` and ``friendly_name`` claims)."""
+        return self._channel_id
+
+    @property
+    def channel_prefix(self) -> str:
+        """The channel's kind: ``"WK"``, ``"WQ"`` or ``"WS"``."""
+        return self._channel_id[:2]
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(account_sid={self._account_sid!r}, "
+            f"workspace_sid={self._workspace_sid!r}, channel_id={self._channel_id!r}, "
+            f"policies={len(self._minter.policies())})"
+        )

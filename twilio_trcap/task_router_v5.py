@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 from . import _core
-from ._capability import PolicyMethods
-from ._checks import check_claim_time, check_key, check_sid, check_ttl, current_time
+from ._capability import ChannelCapability
+from ._checks import check_claim_time, check_key, check_ttl, current_time
 from .policy import OPTIONAL, REQUIRED, Policy
 from .task_router import TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL
 
@@ -50,7 +50,7 @@ _REQUIRED_JSON: Final = {"required": True}
 _KIND_CLAIM: Final = {"WS": b"", "WK": b',"worker_sid":', "WQ": b',"taskqueue_sid":'}
 
 
-class TaskRouterCapability(PolicyMethods):
+class TaskRouterCapability(ChannelCapability):
     """A TaskRouter capability token for a Worker, a TaskQueue or a
     Workspace channel, as twilio 5.3 to 5.7 made it.
 
@@ -100,22 +100,12 @@ class TaskRouterCapability(PolicyMethods):
         channel_id: object,
         channel_name: str,
     ) -> None:
-        account = check_sid(account_sid, "account_sid", ("AC",))
-        workspace = check_sid(workspace_sid, "workspace_sid", ("WS",))
-        channel = check_sid(channel_id, channel_name, self._CHANNEL_PREFIXES)
-        if channel.startswith("WS") and channel != workspace:
-            # twilio 5.x accepted it and granted the Workspace's resource
-            # with another Workspace's event channel.
-            raise ValueError(
-                f"{channel_name} {channel!r} is a Workspace; it must be workspace_sid "
-                f"{workspace!r}"
-            )
-        self._account_sid = account
-        self._workspace_sid = workspace
-        self._channel_id = channel
+        self._account_sid, self._workspace_sid, self._channel_id = self._check_sids(
+            account_sid, workspace_sid, channel_id, channel_name, self._CHANNEL_PREFIXES
+        )
         self._minter = _core.Minter(check_key(auth_token, "auth_token"), name="auth_token")
-        a, c = _js(account), _js(channel)
-        kind = _KIND_CLAIM[channel[:2]]
+        a, c = _js(self._account_sid), _js(self._channel_id)
+        kind = _KIND_CLAIM[self.channel_prefix]
         # Claims in twilio 5.x's order: iss, exp, version, friendly_name,
         # policies, account_sid, workspace_sid, channel, worker_sid or
         # taskqueue_sid.  exp comes before the policies, so the token is
@@ -125,7 +115,7 @@ class TaskRouterCapability(PolicyMethods):
         self._tail = b"".join(
             (
                 b'],"account_sid":', a,
-                b',"workspace_sid":', _js(workspace),
+                b',"workspace_sid":', _js(self._workspace_sid),
                 b',"channel":', c,
                 kind, c if kind else b"",
                 b"}",
@@ -140,26 +130,6 @@ class TaskRouterCapability(PolicyMethods):
         self._grant(self.resource_url, "GET")
 
     # -- what the reference exposes ---------------------------------------
-
-    @property
-    def account_sid(self) -> str:
-        """The account sid (the ``iss`` and ``account_sid`` claims)."""
-        return self._account_sid
-
-    @property
-    def workspace_sid(self) -> str:
-        """The Workspace sid."""
-        return self._workspace_sid
-
-    @property
-    def channel_id(self) -> str:
-        """The channel sid (the ``channel`` and ``friendly_name`` claims)."""
-        return self._channel_id
-
-    @property
-    def channel_prefix(self) -> str:
-        """The channel's kind: ``"WK"``, ``"WQ"`` or ``"WS"``."""
-        return self._channel_id[:2]
 
     @property
     def base_url(self) -> str:
@@ -308,13 +278,6 @@ class TaskRouterCapability(PolicyMethods):
         exp = check_claim_time(current_time(now) + check_ttl(ttl), "exp")
         minter = self._minter
         return minter.sign(self._head, exp, self._mid, b",".join(minter.policies()), self._tail)
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(account_sid={self._account_sid!r}, "
-            f"workspace_sid={self._workspace_sid!r}, channel_id={self._channel_id!r}, "
-            f"policies={len(self._minter.policies())})"
-        )
 
 
 class TaskRouterWorkerCapability(TaskRouterCapability):

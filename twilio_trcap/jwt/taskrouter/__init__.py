@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
-from typing import Any, ClassVar, Final, Self, cast
+from typing import Any, ClassVar, Final, Self, TypedDict, Unpack, cast
 
 from ... import _core
-from ..._capability import PolicyMethods
+from ..._capability import ChannelCapability, PolicyMethods
 from ..._checks import check_flag, check_key, check_sid
 from ...policy import Policy
 from ...task_router import TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL
 from .. import GENERATE, Jwt, Nbf
 
-__all__ = ["TaskRouterCapabilityToken"]
+__all__ = ["CapabilityOptions", "TaskRouterCapabilityToken"]
 
 _js = _core.json_string
 
@@ -24,7 +24,22 @@ _js = _core.json_string
 _KIND_CLAIM: Final = {"WK": b',"worker_sid":', "WQ": b',"taskqueue_sid":'}
 
 
-class TaskRouterCapabilityToken(Jwt, PolicyMethods):
+class CapabilityOptions(TypedDict, total=False):
+    """The keywords of every capability token class (twilio's ``**kwargs``),
+    for type checkers; see :class:`TaskRouterCapabilityToken`."""
+
+    nbf: Nbf
+    valid_until: int | None
+    allow_web_sockets: bool
+    allow_fetch_self: bool
+    allow_update_self: bool
+    allow_delete_self: bool
+    allow_fetch_subresources: bool
+    allow_update_subresources: bool
+    allow_delete_subresources: bool
+
+
+class TaskRouterCapabilityToken(ChannelCapability, Jwt):
     """A TaskRouter capability token, as twilio 6 and later make it: the
     base of :class:`~twilio_trcap.jwt.taskrouter.capabilities.WorkerCapabilityToken`,
     ``TaskQueueCapabilityToken`` and ``WorkspaceCapabilityToken``, which
@@ -36,6 +51,9 @@ class TaskRouterCapabilityToken(Jwt, PolicyMethods):
     :param workspace_sid: the Workspace (``WS...``).
     :param channel_id: the channel, with the subclass's prefix.
     :param ttl: seconds from minting to ``exp``; 3600 by default.
+
+    Keyword-only (:class:`CapabilityOptions`):
+
     :param nbf: the ``nbf`` claim: :data:`~twilio_trcap.jwt.GENERATE` (the
         minting time, the default), seconds since the epoch, or ``None`` to
         leave it out.
@@ -73,37 +91,30 @@ class TaskRouterCapabilityToken(Jwt, PolicyMethods):
     #: The channel sid prefix of the subclass: ``WK``, ``WQ`` or ``WS``.
     CHANNEL_PREFIX: ClassVar[str]
 
+    #: The ``allow_*`` keywords and their defaults, in the order twilio
+    #: applies them (subresources: fetch, delete, update).
+    _FLAGS: ClassVar[dict[str, bool]] = {
+        "allow_web_sockets": True,
+        "allow_fetch_self": True,
+        "allow_update_self": False,
+        "allow_delete_self": False,
+        "allow_fetch_subresources": False,
+        "allow_delete_subresources": False,
+        "allow_update_subresources": False,
+    }
+
     def __init__(
         self,
         account_sid: str,
         auth_token: str | bytes,
         workspace_sid: str,
         channel_id: str,
-        *,
         ttl: int = 3600,
-        nbf: Nbf = GENERATE,
-        valid_until: int | None = None,
-        allow_web_sockets: bool = True,
-        allow_fetch_self: bool = True,
-        allow_update_self: bool = False,
-        allow_delete_self: bool = False,
-        allow_fetch_subresources: bool = False,
-        allow_update_subresources: bool = False,
-        allow_delete_subresources: bool = False,
+        **options: Unpack[CapabilityOptions],
     ) -> None:
-        self._setup(account_sid, auth_token, workspace_sid, channel_id, "channel_id", ttl, nbf, valid_until)
-        self._apply(
-            # twilio's order (subresources: fetch, delete, update).
-            allow_web_sockets=allow_web_sockets,
-            allow_fetch_self=allow_fetch_self,
-            allow_update_self=allow_update_self,
-            allow_delete_self=allow_delete_self,
-            allow_fetch_subresources=allow_fetch_subresources,
-            allow_delete_subresources=allow_delete_subresources,
-            allow_update_subresources=allow_update_subresources,
-        )
+        self._build(account_sid, auth_token, workspace_sid, channel_id, "channel_id", ttl, options)
 
-    def _setup(
+    def _build(
         self,
         account_sid: object,
         auth_token: object,
@@ -111,16 +122,22 @@ class TaskRouterCapabilityToken(Jwt, PolicyMethods):
         channel_id: object,
         channel_name: str,
         ttl: object,
-        nbf: object,
-        valid_until: object,
+        options: Mapping[str, object],
     ) -> None:
-        account = check_sid(account_sid, "account_sid", ("AC",))
-        workspace = check_sid(workspace_sid, "workspace_sid", ("WS",))
-        channel = check_sid(channel_id, channel_name, (self.CHANNEL_PREFIX,))
-        self._account_sid = account
-        self._workspace_sid = workspace
-        self._channel_id = channel
-        a, c = _js(account), _js(channel)
+        """What every constructor does: check the arguments, key the core
+        with the claims around the policies, then call the ``allow_*``
+        method of each flag that is on."""
+        for name in options:
+            if name not in self._FLAGS and name not in ("nbf", "valid_until"):
+                # twilio's **kwargs silently ignored a misspelt permission.
+                raise TypeError(
+                    f"{type(self).__name__}() got an unexpected keyword argument {name!r}"
+                )
+        flags = {name: check_flag(options.get(name, on), name) for name, on in self._FLAGS.items()}
+        self._account_sid, self._workspace_sid, self._channel_id = self._check_sids(
+            account_sid, workspace_sid, channel_id, channel_name, (self.CHANNEL_PREFIX,)
+        )
+        a, c = _js(self._account_sid), _js(self._channel_id)
         kind = _KIND_CLAIM.get(self.CHANNEL_PREFIX)
         # Claims in twilio's order: its _generate_payload, then iss, exp and
         # nbf added by Jwt.payload.  Everything after the policies varies
@@ -128,7 +145,7 @@ class TaskRouterCapabilityToken(Jwt, PolicyMethods):
         head = b"".join(
             (
                 b'{"account_sid":', a,
-                b',"workspace_sid":', _js(workspace),
+                b',"workspace_sid":', _js(self._workspace_sid),
                 b',"channel":', c,
                 b',"version":', _js(self.VERSION),
                 b',"friendly_name":', c,
@@ -139,37 +156,12 @@ class TaskRouterCapabilityToken(Jwt, PolicyMethods):
         self._minter = _core.Minter(
             check_key(auth_token, "auth_token"), head=head, mid=mid, name="auth_token"
         )
-        self._init_times(ttl, nbf, valid_until)
-
-    def _apply(self, **flags: bool) -> None:
-        """Calls the ``allow_*`` method of each flag that is True, in order."""
-        for name, value in flags.items():
-            check_flag(value, name)
-        for name, value in flags.items():
-            if value:
+        self._init_times(ttl, options.get("nbf", GENERATE), options.get("valid_until"))
+        for name, on in flags.items():
+            if on:
                 getattr(self, name)()
 
     # -- what the reference exposes -----------------------------------------
-
-    @property
-    def account_sid(self) -> str:
-        """The account sid (the ``iss`` and ``account_sid`` claims)."""
-        return self._account_sid
-
-    @property
-    def workspace_sid(self) -> str:
-        """The Workspace sid."""
-        return self._workspace_sid
-
-    @property
-    def channel_id(self) -> str:
-        """The channel sid (the ``channel`` and ``friendly_name`` claims)."""
-        return self._channel_id
-
-    @property
-    def channel_prefix(self) -> str:
-        """The channel sid prefix of this class."""
-        return self.CHANNEL_PREFIX
 
     @property
     def workspace_url(self) -> str:
@@ -229,17 +221,9 @@ class TaskRouterCapabilityToken(Jwt, PolicyMethods):
         """Allows DELETE on every subresource of the channel's resource."""
         self._grant(f"{self.resource_url}/**", "DELETE")
 
-    def _make_policy(
-        self,
-        url: str,
-        method: str,
-        allowed: bool,
-        query_filter: Mapping[str, Any] | None = None,
-        post_filter: Mapping[str, Any] | None = None,
-    ) -> None:
-        """twilio's private way to add a policy, kept for code that used it:
-        the same as :meth:`add_policy`."""
-        self.add_policy(url, method, allowed, query_filter, post_filter)
+    #: twilio's private way to add a policy, kept for code that reached for
+    #: it (twilio 6+ has no public one): the same as :meth:`add_policy`.
+    _make_policy = PolicyMethods.add_policy
 
     # -- the token ---------------------------------------------------------------
 
@@ -255,16 +239,12 @@ class TaskRouterCapabilityToken(Jwt, PolicyMethods):
             raise TypeError("the channel claim must be a str")
         kind = cls._kind_of(channel)
         token = kind.__new__(kind)
-        token._setup(
-            payload.get("account_sid"),
-            key,
-            payload.get("workspace_sid"),
-            channel,
-            "channel",
-            3600,
-            payload.get("nbf"),
-            payload.get("exp"),
-        )
+        times = {"nbf": payload.get("nbf"), "valid_until": payload.get("exp")}
+        no_defaults = dict.fromkeys(kind._FLAGS, False)
+        token._build(
+            payload.get("account_sid"), key, payload.get("workspace_sid"), channel, "channel",
+            3600, {**times, **no_defaults},
+        )  # fmt: skip
         policies = payload.get("policies")
         if not isinstance(policies, list):
             raise TypeError("the policies claim must be a list")
@@ -285,10 +265,3 @@ class TaskRouterCapabilityToken(Jwt, PolicyMethods):
             if issubclass(kind, cls) and channel.startswith(kind.CHANNEL_PREFIX):
                 return cast("type[Self]", kind)
         raise ValueError(f"channel {channel!r} is not the channel of a {cls.__name__}")
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(account_sid={self._account_sid!r}, "
-            f"workspace_sid={self._workspace_sid!r}, channel_id={self._channel_id!r}, "
-            f"policies={len(self._minter.policies())})"
-        )

@@ -3,14 +3,28 @@ and Workspace capability tokens."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Final
+from typing import ClassVar, Final, Unpack
 
-from .. import GENERATE, Nbf
-from . import TaskRouterCapabilityToken
+from . import CapabilityOptions, TaskRouterCapabilityToken
 
-__all__ = ["TaskQueueCapabilityToken", "WorkerCapabilityToken", "WorkspaceCapabilityToken"]
+__all__ = [
+    "TaskQueueCapabilityToken",
+    "WorkerCapabilityToken",
+    "WorkerOptions",
+    "WorkspaceCapabilityToken",
+]
 
 _REQUIRED_JSON: Final = {"required": True}
+
+
+class WorkerOptions(CapabilityOptions, total=False):
+    """The keywords of :class:`WorkerCapabilityToken`, for type checkers."""
+
+    allow_fetch_activities: bool
+    allow_fetch_reservations: bool
+    allow_fetch_worker_reservations: bool
+    allow_update_activities: bool
+    allow_update_reservations: bool
 
 
 class WorkerCapabilityToken(TaskRouterCapabilityToken):
@@ -22,8 +36,9 @@ class WorkerCapabilityToken(TaskRouterCapabilityToken):
     :param worker_sid: the Worker (``WK...``): the channel.
     :param ttl: seconds from minting to ``exp``; 3600 by default.
 
-    ``nbf``, ``valid_until`` and the ``allow_*`` keywords of
-    :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`, and:
+    The keywords of
+    :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`
+    (``nbf``, ``valid_until``, ``allow_*``), and (:class:`WorkerOptions`):
 
     :param allow_fetch_activities: allow GET on the Workspace's Activities
         (default ``True``).
@@ -35,14 +50,22 @@ class WorkerCapabilityToken(TaskRouterCapabilityToken):
         ``ActivitySid`` (default ``False``).
     :param allow_update_reservations: allow POST on every Task's
         subresources and on the Worker's Reservations (default ``False``).
-    :raises TypeError: see :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
-    :raises ValueError: see :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
-    :raises OverflowError: see :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
+    :raises TypeError: as :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
+    :raises ValueError: as :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
+    :raises OverflowError: as :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
     """
 
     __slots__ = ()
 
     CHANNEL_PREFIX: ClassVar[str] = "WK"
+    _FLAGS: ClassVar[dict[str, bool]] = {
+        **TaskRouterCapabilityToken._FLAGS,
+        "allow_fetch_activities": True,
+        "allow_fetch_reservations": True,
+        "allow_fetch_worker_reservations": True,
+        "allow_update_activities": False,
+        "allow_update_reservations": False,
+    }
 
     def __init__(
         self,
@@ -51,37 +74,9 @@ class WorkerCapabilityToken(TaskRouterCapabilityToken):
         workspace_sid: str,
         worker_sid: str,
         ttl: int = 3600,
-        *,
-        nbf: Nbf = GENERATE,
-        valid_until: int | None = None,
-        allow_web_sockets: bool = True,
-        allow_fetch_self: bool = True,
-        allow_update_self: bool = False,
-        allow_delete_self: bool = False,
-        allow_fetch_subresources: bool = False,
-        allow_update_subresources: bool = False,
-        allow_delete_subresources: bool = False,
-        allow_fetch_activities: bool = True,
-        allow_fetch_reservations: bool = True,
-        allow_fetch_worker_reservations: bool = True,
-        allow_update_activities: bool = False,
-        allow_update_reservations: bool = False,
+        **options: Unpack[WorkerOptions],
     ) -> None:
-        self._setup(account_sid, auth_token, workspace_sid, worker_sid, "worker_sid", ttl, nbf, valid_until)
-        self._apply(
-            allow_web_sockets=allow_web_sockets,
-            allow_fetch_self=allow_fetch_self,
-            allow_update_self=allow_update_self,
-            allow_delete_self=allow_delete_self,
-            allow_fetch_subresources=allow_fetch_subresources,
-            allow_delete_subresources=allow_delete_subresources,
-            allow_update_subresources=allow_update_subresources,
-            allow_fetch_activities=allow_fetch_activities,
-            allow_fetch_reservations=allow_fetch_reservations,
-            allow_fetch_worker_reservations=allow_fetch_worker_reservations,
-            allow_update_activities=allow_update_activities,
-            allow_update_reservations=allow_update_reservations,
-        )
+        self._build(account_sid, auth_token, workspace_sid, worker_sid, "worker_sid", ttl, options)
 
     @property
     def resource_url(self) -> str:
@@ -121,12 +116,13 @@ class TaskQueueCapabilityToken(TaskRouterCapabilityToken):
     :param task_queue_sid: the TaskQueue (``WQ...``): the channel.
     :param ttl: seconds from minting to ``exp``; 3600 by default.
 
-    ``nbf``, ``valid_until`` and the ``allow_*`` keywords of
-    :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
+    The keywords of
+    :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`
+    (``nbf``, ``valid_until``, ``allow_*``).
 
-    :raises TypeError: see :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
-    :raises ValueError: see :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
-    :raises OverflowError: see :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
+    :raises TypeError: as :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
+    :raises ValueError: as :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
+    :raises OverflowError: as :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
     """
 
     __slots__ = ()
@@ -140,28 +136,10 @@ class TaskQueueCapabilityToken(TaskRouterCapabilityToken):
         workspace_sid: str,
         task_queue_sid: str,
         ttl: int = 3600,
-        *,
-        nbf: Nbf = GENERATE,
-        valid_until: int | None = None,
-        allow_web_sockets: bool = True,
-        allow_fetch_self: bool = True,
-        allow_update_self: bool = False,
-        allow_delete_self: bool = False,
-        allow_fetch_subresources: bool = False,
-        allow_update_subresources: bool = False,
-        allow_delete_subresources: bool = False,
+        **options: Unpack[CapabilityOptions],
     ) -> None:
-        self._setup(
-            account_sid, auth_token, workspace_sid, task_queue_sid, "task_queue_sid", ttl, nbf, valid_until
-        )
-        self._apply(
-            allow_web_sockets=allow_web_sockets,
-            allow_fetch_self=allow_fetch_self,
-            allow_update_self=allow_update_self,
-            allow_delete_self=allow_delete_self,
-            allow_fetch_subresources=allow_fetch_subresources,
-            allow_delete_subresources=allow_delete_subresources,
-            allow_update_subresources=allow_update_subresources,
+        self._build(
+            account_sid, auth_token, workspace_sid, task_queue_sid, "task_queue_sid", ttl, options
         )
 
     @property
@@ -178,12 +156,13 @@ class WorkspaceCapabilityToken(TaskRouterCapabilityToken):
     :param workspace_sid: the Workspace (``WS...``), also the channel.
     :param ttl: seconds from minting to ``exp``; 3600 by default.
 
-    ``nbf``, ``valid_until`` and the ``allow_*`` keywords of
-    :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
+    The keywords of
+    :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`
+    (``nbf``, ``valid_until``, ``allow_*``).
 
-    :raises TypeError: see :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
-    :raises ValueError: see :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
-    :raises OverflowError: see :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
+    :raises TypeError: as :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
+    :raises ValueError: as :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
+    :raises OverflowError: as :class:`~twilio_trcap.jwt.taskrouter.TaskRouterCapabilityToken`.
     """
 
     __slots__ = ()
@@ -196,29 +175,9 @@ class WorkspaceCapabilityToken(TaskRouterCapabilityToken):
         auth_token: str | bytes,
         workspace_sid: str,
         ttl: int = 3600,
-        *,
-        nbf: Nbf = GENERATE,
-        valid_until: int | None = None,
-        allow_web_sockets: bool = True,
-        allow_fetch_self: bool = True,
-        allow_update_self: bool = False,
-        allow_delete_self: bool = False,
-        allow_fetch_subresources: bool = False,
-        allow_update_subresources: bool = False,
-        allow_delete_subresources: bool = False,
+        **options: Unpack[CapabilityOptions],
     ) -> None:
-        self._setup(
-            account_sid, auth_token, workspace_sid, workspace_sid, "workspace_sid", ttl, nbf, valid_until
-        )
-        self._apply(
-            allow_web_sockets=allow_web_sockets,
-            allow_fetch_self=allow_fetch_self,
-            allow_update_self=allow_update_self,
-            allow_delete_self=allow_delete_self,
-            allow_fetch_subresources=allow_fetch_subresources,
-            allow_delete_subresources=allow_delete_subresources,
-            allow_update_subresources=allow_update_subresources,
-        )
+        self._build(account_sid, auth_token, workspace_sid, workspace_sid, "workspace_sid", ttl, options)
 
     @property
     def resource_url(self) -> str:
