@@ -10,15 +10,19 @@ later have none); ``policies`` is the live list.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar, Final, NoReturn
 
 from . import _core
 from ._checks import check_sid
 from .policy import Policy, PolicyList
 
-__all__ = ["ChannelCapability", "KeyHolder", "PolicyMethods"]
+__all__ = ["REQUIRED_JSON", "ChannelCapability", "KeyHolder", "PolicyMethods"]
 
 _policy_json = _core.policy_json
+
+#: The filter value of a required parameter, as the C core takes it (a dict;
+#: the public REQUIRED is a read-only mapping).
+REQUIRED_JSON: Final = {"required": True}
 
 
 class KeyHolder:

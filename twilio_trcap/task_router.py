@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from . import _core
-from ._capability import PolicyMethods
+from ._capability import REQUIRED_JSON, PolicyMethods
 from ._checks import check_claim_time, check_key, check_text, check_ttl, current_time
 from .policy import OPTIONAL, REQUIRED, Policy
 
@@ -32,7 +32,6 @@ TASK_ROUTER_BASE_URL: Final = "https://taskrouter.twilio.com"
 TASK_ROUTER_BASE_WS_URL: Final = "https://event-bridge.twilio.com/v1/wschannels"
 
 _js = _core.json_string
-_REQUIRED_JSON: Final = {"required": True}
 
 
 def make_policy(
@@ -179,12 +178,12 @@ class TaskRouterCapability(PolicyMethods):
     def allow_worker_activity_updates(self) -> None:
         """Allows POST on the Worker with an ``ActivitySid``: Worker.js may
         change the Worker's Activity."""
-        self._grant(self.worker_url, "POST", {"ActivitySid": _REQUIRED_JSON})
+        self._grant(self.worker_url, "POST", {"ActivitySid": REQUIRED_JSON})
 
     def allow_task_reservation_updates(self) -> None:
         """Allows POST on every Task's subresources with a
         ``ReservationStatus``: Worker.js may accept or reject reservations."""
-        self._grant(f"{self.workspace_url}/Tasks/**", "POST", {"ReservationStatus": _REQUIRED_JSON})
+        self._grant(f"{self.workspace_url}/Tasks/**", "POST", {"ReservationStatus": REQUIRED_JSON})
 
     # -- the token --------------------------------------------------------
 

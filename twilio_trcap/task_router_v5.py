@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 from . import _core
-from ._capability import ChannelCapability
+from ._capability import REQUIRED_JSON, ChannelCapability
 from ._checks import check_claim_time, check_key, check_ttl, current_time
 from .policy import OPTIONAL, REQUIRED, Policy
 from .task_router import TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL
@@ -43,7 +43,6 @@ TASK_ROUTER_BASE_EVENTS_URL: Final = TASK_ROUTER_BASE_WS_URL
 TASK_ROUTER_VERSION: Final = "v1"
 
 _js = _core.json_string
-_REQUIRED_JSON: Final = {"required": True}
 
 # The channel kinds: a Workspace, a Worker or a TaskQueue sid, and the claim
 # each adds after "channel" (twilio 5.x generate_token).
@@ -234,7 +233,7 @@ class TaskRouterCapability(ChannelCapability):
         :raises ValueError: the channel is not a Worker.
         """
         self._check_worker("allow_worker_activity_updates")
-        self._grant(self.resource_url, "POST", {"ActivitySid": _REQUIRED_JSON})
+        self._grant(self.resource_url, "POST", {"ActivitySid": REQUIRED_JSON})
 
     def allow_task_reservation_updates(self) -> None:
         """Deprecated (as in twilio 5.x): allows POST on every Task's
@@ -336,7 +335,7 @@ class TaskRouterWorkerCapability(TaskRouterCapability):
     def allow_activity_updates(self) -> None:
         """Allows POST on the Worker with an ``ActivitySid``: the Worker may
         change its Activity."""
-        self._grant(self.resource_url, "POST", {"ActivitySid": _REQUIRED_JSON})
+        self._grant(self.resource_url, "POST", {"ActivitySid": REQUIRED_JSON})
 
     def allow_reservation_updates(self) -> None:
         """Allows POST on every Task's subresources and on the Worker's

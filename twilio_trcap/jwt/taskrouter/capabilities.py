@@ -3,8 +3,9 @@ and Workspace capability tokens."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Final, Unpack
+from typing import ClassVar, Unpack
 
+from ..._capability import REQUIRED_JSON
 from . import CapabilityOptions, TaskRouterCapabilityToken
 
 __all__ = [
@@ -14,7 +15,6 @@ __all__ = [
     "WorkspaceCapabilityToken",
 ]
 
-_REQUIRED_JSON: Final = {"required": True}
 
 
 class WorkerOptions(CapabilityOptions, total=False):
@@ -98,7 +98,7 @@ class WorkerCapabilityToken(TaskRouterCapabilityToken):
     def allow_update_activities(self) -> None:
         """Allows POST on the Worker with an ``ActivitySid``: the Worker may
         change its Activity."""
-        self._grant(self.resource_url, "POST", {"ActivitySid": _REQUIRED_JSON})
+        self._grant(self.resource_url, "POST", {"ActivitySid": REQUIRED_JSON})
 
     def allow_update_reservations(self) -> None:
         """Allows POST on every Task's subresources and on the Worker's
