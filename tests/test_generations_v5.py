@@ -8,11 +8,9 @@ import json
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 from typing import Any
 
-import jwt as pyjwt
 import pytest
 
 from conftest import payload_pairs
@@ -127,32 +125,3 @@ def test_repr_and_attributes() -> None:
     with pytest.raises(AttributeError):
         capability.channel_id = "WK2"  # type: ignore[misc]
 
-
-def test_threads_adding_policies_and_minting() -> None:
-    # 5.x tokens are signed from a snapshot of the policies (exp comes
-    # before them): every token is valid and carries a prefix of the list.
-    key = "0123456789abcdef0123456789abcdef"
-    capability = task_router_v5.TaskRouterWorkerCapability("AC1", key, "WS1", "WK1")
-    errors: list[BaseException] = []
-    counts: list[int] = []
-
-    def add() -> None:
-        for _ in range(300):
-            capability.allow_activity_updates()
-
-    def mint() -> None:
-        try:
-            for _ in range(300):
-                token = capability.generate_token()
-                counts.append(len(pyjwt.decode(token, key, algorithms=["HS256"])["policies"]))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=add), threading.Thread(target=mint)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    assert counts == sorted(counts) and 6 <= counts[0] and counts[-1] <= 306
-    assert len(pyjwt.decode(capability.generate_token(), key, algorithms=["HS256"])["policies"]) == 306
