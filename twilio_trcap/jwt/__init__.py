@@ -29,7 +29,7 @@ from .._checks import check_claim_time, check_int, check_ttl, current_time
 from .._jwt_compat import _decode_for_from_jwt
 from ..errors import DecodeError, JwtDecodeError, MalformedTokenError
 
-__all__ = ["GENERATE", "Jwt", "JwtDecodeError"]
+__all__ = ["GENERATE", "Jwt", "JwtDecodeError", "Nbf"]
 
 
 class _Generate(enum.Enum):
