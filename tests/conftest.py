@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import os
 import warnings
@@ -66,9 +67,43 @@ def pyjwt_accepts_key(key: str | bytes) -> bool:
     return True
 
 
+def holds_text(obj: object, secret: str) -> bool:
+    """Whether `secret` is in a str or bytes that `obj` refers to, directly
+    or one object further down (what a key kept in Python would look like)."""
+    seen = []
+    for referent in gc.get_referents(obj):
+        seen.append(referent)
+        seen.extend(gc.get_referents(referent))
+    return any(
+        (isinstance(o, str) and secret in o) or (isinstance(o, bytes) and secret.encode() in o)
+        for o in seen
+    )
+
+
 @pytest.fixture
 def doc_capability() -> Any:
     """The documentation's example capability, no permissions added."""
     from twilio_trcap import TaskRouterCapability
 
     return TaskRouterCapability("AC123", "secret", "WS456", "WK789")
+
+
+#: The time twilio's clock is frozen at by `frozen_twilio` (whole seconds).
+FROZEN_TIME = 1_700_000_000
+
+
+@pytest.fixture
+def frozen_twilio(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Freezes the clock that today's twilio.jwt modules read, for this test
+    only, and returns it: their ``time`` name (``import time``) is replaced
+    by a namespace whose ``time()`` is FROZEN_TIME and three quarters, so
+    that twilio's int() truncation is exercised too."""
+    import types
+
+    import twilio.jwt
+    import twilio.jwt.access_token
+
+    clock = types.SimpleNamespace(time=lambda: FROZEN_TIME + 0.75)
+    monkeypatch.setattr(twilio.jwt, "time", clock)
+    monkeypatch.setattr(twilio.jwt.access_token, "time", clock)
+    return FROZEN_TIME

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import Any, Final, NoReturn
+from typing import Any, Final
 
 from . import _core
+from ._capability import REQUIRED_JSON, PolicyMethods
 from ._checks import check_claim_time, check_key, check_text, check_ttl, current_time
-from .policy import OPTIONAL, REQUIRED, Policy, PolicyList
+from .policy import OPTIONAL, REQUIRED, Policy
 
 __all__ = [
     "OPTIONAL",
@@ -31,8 +32,6 @@ TASK_ROUTER_BASE_URL: Final = "https://taskrouter.twilio.com"
 TASK_ROUTER_BASE_WS_URL: Final = "https://event-bridge.twilio.com/v1/wschannels"
 
 _js = _core.json_string
-_policy = _core.policy_json
-_REQUIRED_JSON: Final = {"required": True}
 
 
 def make_policy(
@@ -53,7 +52,7 @@ def make_policy(
     return Policy(url, method, allowed, query_filter, post_filter)
 
 
-class TaskRouterCapability:
+class TaskRouterCapability(PolicyMethods):
     """A TaskRouter capability token for one Worker, as twilio 4.0 made it.
 
     :param account_sid: the account the token is for (the ``iss`` claim).
@@ -71,7 +70,8 @@ class TaskRouterCapability:
 
     A new object allows, in this order, GET and POST on the Worker's event
     channel and GET on the Workspace's Activities; each ``allow_*`` call
-    appends one more policy.
+    appends one more policy, and :meth:`allow`, :meth:`deny` and
+    :meth:`add_policy` append policies of one's own.
     """
 
     __slots__ = (
@@ -107,7 +107,7 @@ class TaskRouterCapability:
         # The payload is head + policies + mid + exp + suffix (claims in
         # twilio 4.0's order); the core keeps the policies and the joined
         # prefix, rebuilt only after they change.
-        self._minter = minter = _core.Minter(
+        self._minter = _core.Minter(
             check_key(auth_token, "auth_token"),
             head=b'{"version":' + _js(version) + b',"friendly_name":' + worker + b',"policies":[',
             mid=b'],"iss":' + account + b',"exp":',
@@ -123,9 +123,9 @@ class TaskRouterCapability:
             )
         )
         channel = f"{base_ws_url}/{account_sid}/{worker_sid}"
-        minter.add_policy(_policy(channel, "GET", True, None, None))
-        minter.add_policy(_policy(channel, "POST", True, None, None))
-        minter.add_policy(_policy(f"{self.workspace_url}/Activities", "GET", True, None, None))
+        self._grant(channel, "GET")
+        self._grant(channel, "POST")
+        self._grant(f"{self.workspace_url}/Activities", "GET")
 
     # -- what the reference exposes -------------------------------------
 
@@ -169,48 +169,21 @@ class TaskRouterCapability:
         """The Worker's URL."""
         return f"{self.workspace_url}/Workers/{self._worker_sid}"
 
-    @property
-    def policies(self) -> PolicyList:
-        """The policies the token will carry, in order: a live list.
-
-        Appending a :class:`Policy` (or a policy dict, see
-        :func:`make_policy`) grants one more request, as appending to
-        twilio 4.0's list did.
-        """
-        return PolicyList(self._minter)
-
-    @property
-    def auth_token(self) -> NoReturn:
-        """Not readable: the auth token stays inside the C core."""
-        raise AttributeError(
-            "auth_token is not readable: twilio-trcap keeps the key only inside its C core"
-        )
-
     # -- permissions ----------------------------------------------------
 
     def allow_worker_fetch_attributes(self) -> None:
         """Allows GET on the Worker: Worker.js may fetch its attributes."""
-        self._minter.add_policy(_policy(self.worker_url, "GET", True, None, None))
+        self._grant(self.worker_url, "GET")
 
     def allow_worker_activity_updates(self) -> None:
         """Allows POST on the Worker with an ``ActivitySid``: Worker.js may
         change the Worker's Activity."""
-        self._minter.add_policy(
-            _policy(self.worker_url, "POST", True, None, {"ActivitySid": _REQUIRED_JSON})
-        )
+        self._grant(self.worker_url, "POST", {"ActivitySid": REQUIRED_JSON})
 
     def allow_task_reservation_updates(self) -> None:
         """Allows POST on every Task's subresources with a
         ``ReservationStatus``: Worker.js may accept or reject reservations."""
-        self._minter.add_policy(
-            _policy(
-                f"{self.workspace_url}/Tasks/**",
-                "POST",
-                True,
-                None,
-                {"ReservationStatus": _REQUIRED_JSON},
-            )
-        )
+        self._grant(f"{self.workspace_url}/Tasks/**", "POST", {"ReservationStatus": REQUIRED_JSON})
 
     # -- the token --------------------------------------------------------
 
@@ -247,9 +220,6 @@ class TaskRouterCapability:
             f"workspace_sid={self._workspace_sid!r}, worker_sid={self._worker_sid!r}, "
             f"policies={len(self._minter.policies())})"
         )
-
-    def __reduce__(self) -> NoReturn:
-        raise TypeError(f"cannot pickle {type(self).__name__}: it holds an auth token")
 
 
 # Keep the names twilio 4.0 exported importable from here, so that
