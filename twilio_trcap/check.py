@@ -31,7 +31,7 @@ from .policy import Policy
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["Checkable", "Decision", "Params", "allows", "explain"]
+__all__ = ["Checkable", "Decision", "Params", "Request", "allows", "explain"]
 
 #: Request parameters: a mapping of names to values, or (name, value) pairs.
 Params = Union[Mapping[str, Any], Iterable[tuple[str, Any]], None]
@@ -98,8 +98,47 @@ def _split_query(url: str) -> tuple[str, list[str]]:
     return base, [name for name, _ in parse_qsl(query, keep_blank_values=True)]
 
 
+@dataclass(frozen=True)
+class Request:
+    """A request as the model sees it: the method in upper case, the URL
+    without its query string, and the names of its query and form
+    parameters (values do not matter to a filter)."""
+
+    method: str
+    url: str
+    query: frozenset[str]
+    post: frozenset[str]
+
+    @classmethod
+    def parse(cls, method: str, url: str, query: Params = None, post: Params = None) -> Request:
+        """The request, checked.
+
+        :param method: the HTTP method (any case).
+        :param url: the full request URL; a query string in it counts as
+            query parameters (a ``#fragment`` is not allowed).
+        :param query: query parameters: a mapping or (name, value) pairs.
+        :param post: form-body parameters, likewise.
+        :raises TypeError: an argument has the wrong type.
+        :raises ValueError: an empty method or URL, or a URL with a fragment.
+        """
+        if not isinstance(method, str) or not isinstance(url, str):
+            bad = "method" if not isinstance(method, str) else "url"
+            raise TypeError(f"{bad} must be str")
+        if not method or not url:
+            raise ValueError(f"{'method' if not method else 'url'} must not be empty")
+        if "#" in url:
+            raise ValueError("url must not have a #fragment: it is never sent to the server")
+        path, in_url = _split_query(url)
+        return cls(
+            method.upper(),
+            path,
+            frozenset(_names(query, "query") | set(in_url)),
+            frozenset(_names(post, "post")),
+        )
+
+
 def explain(
-    policies: Iterable[Policy],
+    policies: Iterable[Policy | Mapping[str, Any]],
     method: str,
     url: str,
     query: Params = None,
@@ -118,28 +157,17 @@ def explain(
     :raises TypeError: an argument has the wrong type.
     :raises ValueError: an empty method or URL, or a URL with a fragment.
     """
-    if not isinstance(method, str) or not isinstance(url, str):
-        bad = "method" if not isinstance(method, str) else "url"
-        raise TypeError(f"{bad} must be str")
-    if not method or not url:
-        raise ValueError(f"{'method' if not method else 'url'} must not be empty")
-    if "#" in url:
-        raise ValueError("url must not have a #fragment: it is never sent to the server")
-    path, in_url = _split_query(url)
-    query_names = _names(query, "query") | set(in_url)
-    post_names = _names(post, "post")
-    verb = method.upper()
-
+    request = Request.parse(method, url, query, post)
     allow: tuple[int, Policy] | None = None
     near: list[str] = []
     for index, item in enumerate(policies):
         policy = Policy.coerce(item)
-        if policy.method != verb or not _url_matches(policy.url, path):
+        if policy.method != request.method or not _url_matches(policy.url, request.url):
             continue
         missing = [f"query parameter {n!r}" for n in _required(policy.query_filter)
-                   if n not in query_names]
+                   if n not in request.query]
         missing += [f"form parameter {n!r}" for n in _required(policy.post_filter)
-                    if n not in post_names]
+                    if n not in request.post]
         if missing:
             near.append(
                 f"policy {index} ({'allow' if policy.allow else 'deny'} {policy.method} "
@@ -158,14 +186,14 @@ def explain(
         index, policy = allow
         return Decision(True, policy, index,
                         f"allowed by policy {index} (allow {policy.method} {policy.url})")
-    reason = f"denied: no policy matches {verb} {path}"
+    reason = f"denied: no policy matches {request.method} {request.url}"
     if near:
         reason += "; " + "; ".join(near)
     return Decision(False, None, None, reason)
 
 
 def allows(
-    policies: Iterable[Policy],
+    policies: Iterable[Policy | Mapping[str, Any]],
     method: str,
     url: str,
     query: Params = None,
