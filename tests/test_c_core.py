@@ -29,6 +29,12 @@ def test_core_files_do_not_include_python() -> None:
 C_TESTS = [("test_core.c", 70), ("test_decode.c", 120)]
 
 
+def test_every_c_test_program_runs() -> None:
+    assert sorted(p.name for p in (ROOT / "tests" / "c").glob("test_*.c")) == sorted(
+        name for name, _ in C_TESTS
+    )
+
+
 @pytest.mark.parametrize(("source", "minimum"), C_TESTS)
 def test_known_answers_under_sanitizers(tmp_path: Path, source: str, minimum: int) -> None:
     cc = shlex.split(os.environ.get("CC", "cc"))
