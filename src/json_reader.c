@@ -298,22 +298,60 @@ read_literal(reader *r)
 
 static trcap_status read_value(reader *r, int depth);
 
+/* Objects and arrays share their punctuation: an opening byte (at r->p),
+ * items separated by ',', a closing byte. */
+typedef struct {
+    int (*begin)(void *ctx);
+    int (*end)(void *ctx);
+    unsigned char close;
+    const char *expected;  /* the refusal when neither ',' nor `close` follows an item */
+} container;
+
+/* Opens a container; *empty is set when it closes at once. */
+static trcap_status
+open_container(reader *r, const container *c, int *empty)
+{
+    if (c->begin(r->ctx) < 0) {
+        return TRCAP_ERR_HANDLER;
+    }
+    r->p++;
+    skip_whitespace(r);
+    *empty = r->p < r->end && *r->p == c->close;
+    if (*empty) {
+        r->p++;
+        return c->end(r->ctx) < 0 ? TRCAP_ERR_HANDLER : TRCAP_OK;
+    }
+    return TRCAP_OK;
+}
+
+/* After an item: ',' (*more set) or the closing byte, else refused. */
+static trcap_status
+after_item(reader *r, const container *c, int *more)
+{
+    skip_whitespace(r);
+    *more = r->p < r->end && *r->p == ',';
+    if (*more) {
+        r->p++;
+        skip_whitespace(r);
+        return TRCAP_OK;
+    }
+    if (r->p < r->end && *r->p == c->close) {
+        r->p++;
+        return c->end(r->ctx) < 0 ? TRCAP_ERR_HANDLER : TRCAP_OK;
+    }
+    return fail(r, r->p, c->expected);
+}
+
 static trcap_status
 read_object(reader *r, int depth)
 {
-    trcap_status st;
+    const container c = {r->handler->begin_object, r->handler->end_object, '}',
+                         "expected ',' or '}' in an object"};
     trcap_json_string name;
+    int done, more = 1;
+    trcap_status st = open_container(r, &c, &done);
 
-    if (r->handler->begin_object(r->ctx) < 0) {
-        return TRCAP_ERR_HANDLER;
-    }
-    r->p++;  /* '{' */
-    skip_whitespace(r);
-    if (r->p < r->end && *r->p == '}') {
-        r->p++;
-        return r->handler->end_object(r->ctx) < 0 ? TRCAP_ERR_HANDLER : TRCAP_OK;
-    }
-    for (;;) {
+    while (st == TRCAP_OK && !done && more) {
         if (r->p == r->end || *r->p != '"') {
             return fail(r, r->p, "expected a member name in double quotes");
         }
@@ -331,54 +369,28 @@ read_object(reader *r, int depth)
         r->p++;
         skip_whitespace(r);
         st = read_value(r, depth);
-        if (st != TRCAP_OK) {
-            return st;
+        if (st == TRCAP_OK) {
+            st = after_item(r, &c, &more);
         }
-        skip_whitespace(r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            skip_whitespace(r);
-            continue;
-        }
-        if (r->p < r->end && *r->p == '}') {
-            r->p++;
-            return r->handler->end_object(r->ctx) < 0 ? TRCAP_ERR_HANDLER : TRCAP_OK;
-        }
-        return fail(r, r->p, "expected ',' or '}' in an object");
     }
+    return st;
 }
 
 static trcap_status
 read_array(reader *r, int depth)
 {
-    trcap_status st;
+    const container c = {r->handler->begin_array, r->handler->end_array, ']',
+                         "expected ',' or ']' in an array"};
+    int done, more = 1;
+    trcap_status st = open_container(r, &c, &done);
 
-    if (r->handler->begin_array(r->ctx) < 0) {
-        return TRCAP_ERR_HANDLER;
-    }
-    r->p++;  /* '[' */
-    skip_whitespace(r);
-    if (r->p < r->end && *r->p == ']') {
-        r->p++;
-        return r->handler->end_array(r->ctx) < 0 ? TRCAP_ERR_HANDLER : TRCAP_OK;
-    }
-    for (;;) {
+    while (st == TRCAP_OK && !done && more) {
         st = read_value(r, depth);
-        if (st != TRCAP_OK) {
-            return st;
+        if (st == TRCAP_OK) {
+            st = after_item(r, &c, &more);
         }
-        skip_whitespace(r);
-        if (r->p < r->end && *r->p == ',') {
-            r->p++;
-            skip_whitespace(r);
-            continue;
-        }
-        if (r->p < r->end && *r->p == ']') {
-            r->p++;
-            return r->handler->end_array(r->ctx) < 0 ? TRCAP_ERR_HANDLER : TRCAP_OK;
-        }
-        return fail(r, r->p, "expected ',' or ']' in an array");
     }
+    return st;
 }
 
 /* `depth`: how many objects and arrays enclose this value. */
