@@ -70,7 +70,10 @@ def _fail(message: str) -> NoReturn:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m twilio_trcap",
-        description="Twilio TaskRouter capability tokens, minted by a C core.",
+        description=(
+            "Twilio TaskRouter capability tokens: mint them, decode them, and check "
+            "what they allow."
+        ),
     )
     parser.add_argument(
         "--version",
