@@ -1,7 +1,7 @@
 """allows() and explain(): the local policy model of docs/policies.md, on
-every default policy set of the seed class, on tokens minted by the
-reference library (twilio 9.x and the old releases' vectors), and on its
-own edges."""
+every default policy set of every capability class (the seed class request
+by request), on tokens minted by the reference library (twilio 9.x and the
+old releases' vectors), and on its own edges."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from twilio.jwt.taskrouter.capabilities import (
     WorkspaceCapabilityToken,
 )
 
+from test_every_class import CAPABILITIES, KEY, mint
 from twilio_trcap import (
     OPTIONAL,
     REQUIRED,
@@ -376,3 +377,38 @@ def test_capability_and_its_decoded_token_agree(
     q = dict.fromkeys(query, "1")
     p = dict.fromkeys(post, "1")
     assert capability.explain(method, url, q, p) == decoded.explain(method, url, q, p)
+
+
+# -- every capability class ----------------------------------------------------
+
+
+def _request_for(policy: Policy) -> tuple[str, dict[str, str], dict[str, str]]:
+    """A concrete request `policy` is about, with the parameters it requires."""
+    query = {n: "1" for n, rule in policy.query_filter.items() if rule == {"required": True}}
+    post = {n: "1" for n, rule in policy.post_filter.items() if rule == {"required": True}}
+    return _concrete(policy.url), query, post
+
+
+@pytest.mark.parametrize(("name", "factory"), CAPABILITIES, ids=[c[0] for c in CAPABILITIES])
+def test_every_default_policy_set_of_every_class(name: str, factory: Any) -> None:
+    capability = factory(KEY)
+    decoded = decode_token(mint(capability), KEY)
+    policies = list(capability.policies)
+    assert policies and decoded.policies == policies
+    assert all(p.allow for p in policies)  # no class denies by default
+    for index, policy in enumerate(policies):
+        url, query, post = _request_for(policy)
+        for target in (capability, decoded):
+            decision = target.explain(policy.method.lower(), url, query=query, post=post)
+            assert decision.allowed and decision.index is not None and decision.index <= index
+            if query or post:
+                assert target.explain(policy.method, url).index != index
+    # Nothing else: a method no default policy names, on every default URL.
+    for policy in policies:
+        assert not capability.allows("PATCH", _concrete(policy.url))
+    # A deny of one's own overrides the default allow it matches.
+    first = policies[0]
+    url, query, post = _request_for(first)
+    capability.deny(first.url, first.method)
+    decision = capability.explain(first.method, url, query=query, post=post)
+    assert not decision.allowed and decision.index == len(policies)

@@ -20,18 +20,14 @@ from twilio_trcap import (
     DecodedToken,
     DecodeError,
     ExpiredTokenError,
-    InvalidSignatureError,
-    JwtDecodeError,
     MalformedTokenError,
     NotYetValidError,
     Policy,
     TaskRouterCapability,
-    TrcapError,
     UnsupportedAlgorithmError,
     _core,
     decode,
     decode_token,
-    errors,
 )
 from twilio_trcap.decode import MAX_HEADER_LENGTH, MAX_JSON_DEPTH, MAX_TOKEN_LENGTH
 
@@ -45,22 +41,7 @@ def capability(key: str | bytes = "secret") -> TaskRouterCapability:
     return cap
 
 
-# -- the exception hierarchy --------------------------------------------------
-
-
-def test_hierarchy() -> None:
-    assert issubclass(TrcapError, ValueError)
-    assert issubclass(DecodeError, TrcapError)
-    for cls in (MalformedTokenError, InvalidSignatureError, ExpiredTokenError,
-                NotYetValidError, UnsupportedAlgorithmError):
-        assert issubclass(cls, DecodeError)
-        assert cls.__doc__
-    assert JwtDecodeError is DecodeError
-    assert errors.__all__ == sorted(errors.__all__)
-    assert {name for name in errors.__all__} == {
-        "DecodeError", "ExpiredTokenError", "InvalidSignatureError", "JwtDecodeError",
-        "MalformedTokenError", "NotYetValidError", "TrcapError", "UnsupportedAlgorithmError",
-    }
+# -- the exception classes (their hierarchy: test_errors.py) ----------------
 
 
 def test_the_core_raises_the_package_classes() -> None:

@@ -27,7 +27,7 @@ from typing import Any, Final
 from . import _core
 from ._checks import check_key
 from .check import Checkable
-from .errors import DecodeError, ExpiredTokenError, MalformedTokenError, NotYetValidError
+from .errors import ExpiredTokenError, MalformedTokenError, NotYetValidError
 from .policy import Policy
 
 __all__ = [
@@ -121,9 +121,9 @@ def _check_claims(
         # Section 4.1.3: a reader that is not in the audience must refuse
         # the token; this decoder has no audience (PyJWT, given none,
         # refuses too).
-        raise DecodeError(
-            "the token is restricted to an audience (aud); twilio-trcap decodes only "
-            "tokens without one"
+        raise MalformedTokenError(
+            "malformed token: the token is restricted to an audience (aud); "
+            "twilio-trcap decodes only tokens without one"
         )
     for name in ("sub", "jti"):
         if name in claims and not isinstance(claims[name], str):
@@ -173,13 +173,13 @@ def decode(
         current time by default; for tests).
     :returns: a new dict of the payload's claims.
     :raises MalformedTokenError: the token is not a strict HS256 JWS with
-        JSON objects for header and payload, or is too large.
+        JSON objects for header and payload, is too large, or has a
+        registered claim of the wrong type or an audience (``aud``).
     :raises UnsupportedAlgorithmError: ``alg`` is missing, ``none``, not in
         `algorithms`, or not HS256.
     :raises InvalidSignatureError: the signature does not match `key`.
     :raises ExpiredTokenError: ``exp`` is at or before ``now - leeway``.
     :raises NotYetValidError: ``nbf`` is after ``now + leeway``.
-    :raises DecodeError: the token names an audience (``aud``).
     :raises TypeError: an argument has the wrong type.
     :raises ValueError: an empty key, no algorithms, or a negative leeway.
 
