@@ -107,3 +107,32 @@ def frozen_twilio(monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setattr(twilio.jwt, "time", clock)
     monkeypatch.setattr(twilio.jwt.access_token, "time", clock)
     return FROZEN_TIME
+
+
+def b64url_encode(data: bytes) -> str:
+    """base64url without padding, by the standard library."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def forge(
+    header: bytes | dict[str, Any],
+    payload: bytes | dict[str, Any],
+    key: str | bytes = "k" * 32,
+    *,
+    signature: bytes | None = None,
+) -> str:
+    """A compact JWS built by the standard library (json, base64, hmac):
+    any header and payload bytes, signed with HS256 under `key` unless a
+    `signature` is given.  Dicts are serialised with json.dumps."""
+    import hashlib
+    import hmac
+
+    if isinstance(header, dict):
+        header = json.dumps(header).encode()
+    if isinstance(payload, dict):
+        payload = json.dumps(payload).encode()
+    signing_input = f"{b64url_encode(header)}.{b64url_encode(payload)}"
+    if signature is None:
+        raw_key = key.encode() if isinstance(key, str) else key
+        signature = hmac.new(raw_key, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64url_encode(signature)}"

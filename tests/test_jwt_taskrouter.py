@@ -288,7 +288,7 @@ def test_from_jwt_errors() -> None:
     ):
         with pytest.raises(MalformedTokenError):
             cls.from_jwt(malformed, KEY)
-    with pytest.raises(MalformedTokenError, match="exp claim must be an integer"):
+    with pytest.raises(MalformedTokenError, match="exp claim must be a number"):
         cls.from_jwt(_resign({**claims, "exp": "soon"}), KEY)
     for error in (InvalidSignatureError, ExpiredTokenError, MalformedTokenError):
         assert issubclass(error, JwtDecodeError) and issubclass(error, ValueError)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Final, NoReturn
 
 from . import _core
 from ._checks import check_sid
+from .check import Checkable
 from .policy import Policy, PolicyList
 
 __all__ = ["REQUIRED_JSON", "ChannelCapability", "KeyHolder", "PolicyMethods"]
@@ -45,8 +46,11 @@ class KeyHolder:
         raise TypeError(f"cannot pickle {type(self).__name__}: it holds {self._KEY_WHAT}")
 
 
-class PolicyMethods(KeyHolder):
-    """The policy methods of every capability class (a mixin)."""
+class PolicyMethods(Checkable, KeyHolder):
+    """The policy methods of every capability class (a mixin), with
+    :meth:`~twilio_trcap.check.Checkable.allows` and
+    :meth:`~twilio_trcap.check.Checkable.explain` over its policies (the
+    local model of docs/policies.md)."""
 
     __slots__ = ()
 

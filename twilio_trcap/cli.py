@@ -6,19 +6,38 @@ Subcommands:
     Prints a Worker token (the documented ``TaskRouterCapability``).  The
     auth token is read from ``TWILIO_AUTH_TOKEN`` so that it stays out of
     shell history and process listings; ``--example`` mints with the
-    documentation's example sids and key and needs no account.
+    documentation's example sids and key and needs no account.  ``--kind``
+    picks what to mint from :data:`MINTERS`.
+``decode``
+    Shows a token's header, claims and policies as a table (or JSON with
+    ``--json``), the expiry in words, and whether the signature was
+    verified: with the key in ``TWILIO_AUTH_TOKEN`` or ``--key-env VAR``.
+``check METHOD URL``
+    Says whether the token allows the request, and which policy decided
+    (the local model of docs/policies.md).  Exit status 0 when allowed, 1
+    when denied.
 
-Errors are one line on stderr and exit status 2, never a traceback.
+A token is read from the command line or, when absent or ``-``, from
+stdin.  Bad tokens and bad arguments are one line on stderr and exit
+status 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import Any, NoReturn
 
 from . import __version__, openssl_version
+from .check import Decision, Request
+from .decode import DecodedToken, decode_token, policies_of_claims
+from .errors import DecodeError, InvalidSignatureError
+from .policy import Policy
 from .task_router import TaskRouterCapability
 
 #: The documentation's example values (twilio-python 4.0's page).
@@ -35,10 +54,26 @@ class UsageError(Exception):
     """A bad argument: reported on one line, exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (no usage block) and status 2.
+    Subcommand parsers are made of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        _fail(f"{self.prog.split()[-1]}: {message} (see --help)")
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"twilio-trcap: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m twilio_trcap",
-        description="Twilio TaskRouter capability tokens, minted by a C core.",
+        description=(
+            "Twilio TaskRouter capability tokens: mint them, decode them, and check "
+            "what they allow."
+        ),
     )
     parser.add_argument(
         "--version",
@@ -93,11 +128,91 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="use the documentation's example sids and key (no account needed)",
     )
+    mint.add_argument(
+        "--kind",
+        choices=sorted(MINTERS),
+        default="worker",
+        help="what to mint (default: worker)",
+    )
     mint.set_defaults(run=_mint)
+
+    decode = commands.add_parser(
+        "decode",
+        help="show a token's header, claims and policies",
+        description=(
+            "Show a token's header, claims and policies, and when it expires. The "
+            f"signature is verified with the key in ${AUTH_TOKEN_ENV} (or --key-env) "
+            "when there is one."
+        ),
+    )
+    _token_arguments(decode)
+    decode.add_argument("--json", action="store_true", help="print JSON for scripts")
+    decode.set_defaults(run=_decode)
+
+    check = commands.add_parser(
+        "check",
+        help="does the token allow a request? (exit 0 allowed, 1 denied)",
+        description=(
+            "Say whether the token's policies allow METHOD on URL, and which policy "
+            "decided, in twilio-trcap's local model of TaskRouter's check "
+            "(docs/policies.md), not TaskRouter itself. Exit status 0 when allowed, "
+            "1 when denied, 2 for a bad token or bad arguments."
+        ),
+    )
+    check.add_argument("method", metavar="METHOD", help="the HTTP method, e.g. POST")
+    check.add_argument("url", metavar="URL", help="the full request URL")
+    _token_arguments(check)
+    check.add_argument(
+        "--query", action="append", default=[], metavar="NAME=VALUE",
+        help="a query parameter of the request (repeatable)",
+    )
+    check.add_argument(
+        "--post", action="append", default=[], metavar="NAME=VALUE",
+        help="a form-body parameter of the request (repeatable)",
+    )
+    check.add_argument(
+        "--ignore-expiry", action="store_true",
+        help="check the policies of an expired or not yet valid token too",
+    )
+    check.add_argument("--json", action="store_true", help="print JSON for scripts")
+    check.set_defaults(run=_check)
     return parser
 
 
+def _token_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "token", nargs="?", default="-", metavar="TOKEN",
+        help="the token (default: read from stdin)",
+    )
+    parser.add_argument(
+        "--key-env", metavar="VAR",
+        help=f"verify the signature with the key in $VAR (default: ${AUTH_TOKEN_ENV} if set)",
+    )
+    parser.add_argument(
+        "--no-verify", action="store_true",
+        help="do not verify the signature, even if a key is set",
+    )
+    parser.add_argument(
+        "--now", type=float, default=None, metavar="SECONDS",
+        help="the time to judge expiry at, in seconds since the epoch (default: now)",
+    )
+
+
 def _mint(args: argparse.Namespace) -> int:
+    token = MINTERS[args.kind](args)
+    if args.example:
+        print(
+            "twilio-trcap: --example: minted with the documentation's example sids "
+            f"({EXAMPLE_ACCOUNT_SID}, {EXAMPLE_WORKSPACE_SID}, {EXAMPLE_WORKER_SID}) and "
+            "an example key; TaskRouter will not accept this token",
+            file=sys.stderr,
+        )
+    print(token)
+    return 0
+
+
+def _mint_worker(args: argparse.Namespace) -> str:
+    """A Worker token: twilio 4.0's documented TaskRouterCapability."""
     if args.example:
         for option in ("account_sid", "workspace_sid", "worker_sid"):
             if getattr(args, option) is not None:
@@ -127,16 +242,196 @@ def _mint(args: argparse.Namespace) -> int:
         capability.allow_worker_activity_updates()
     if args.reservation_updates or args.all:
         capability.allow_task_reservation_updates()
-    token = capability.generate_token(ttl=args.ttl)
-    if args.example:
-        print(
-            "twilio-trcap: --example: minted with the documentation's example sids "
-            f"({EXAMPLE_ACCOUNT_SID}, {EXAMPLE_WORKSPACE_SID}, {EXAMPLE_WORKER_SID}) and "
-            "an example key; TaskRouter will not accept this token",
-            file=sys.stderr,
+    return capability.generate_token(ttl=args.ttl)
+
+
+#: What ``mint --kind`` can mint: a name and a function from the parsed
+#: arguments to a token.  Task queue, workspace and Access Tokens come with
+#: their classes (the generations issue): each adds its entry here and its
+#: options to ``mint``.
+MINTERS: dict[str, Callable[[argparse.Namespace], str]] = {"worker": _mint_worker}
+
+
+# -- decode and check ---------------------------------------------------------
+
+
+def _read_token(argument: str) -> str:
+    if not argument:
+        raise UsageError("the token argument is empty")
+    if argument != "-":
+        return argument.strip()
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("give the token as an argument, or pipe it on stdin")
+    token = sys.stdin.read().strip()
+    if not token:
+        raise UsageError("no token on stdin")
+    return token
+
+
+def _key(args: argparse.Namespace) -> tuple[str | None, str]:
+    """The key to verify with (or None) and where it came from, in words."""
+    if args.no_verify:
+        if args.key_env:
+            raise UsageError("--no-verify and --key-env contradict each other")
+        return None, "--no-verify"
+    if args.key_env:
+        key = os.environ.get(args.key_env, "")
+        if not key:
+            raise UsageError(f"--key-env: ${args.key_env} is not set or empty")
+        return key, f"${args.key_env}"
+    key = os.environ.get(AUTH_TOKEN_ENV, "")
+    if key:
+        return key, f"${AUTH_TOKEN_ENV}"
+    return None, f"no key: set ${AUTH_TOKEN_ENV} or use --key-env"
+
+
+def _load(args: argparse.Namespace, *, check_times: bool) -> tuple[DecodedToken, str]:
+    token = _read_token(args.token)
+    key, source = _key(args)
+    try:
+        decoded = decode_token(
+            token, key, verify_exp=check_times, verify_nbf=check_times, now=args.now
         )
-    print(token)
+    except InvalidSignatureError as exc:
+        raise InvalidSignatureError(
+            f"{exc} (key from {source}; use --key-env VAR for another key, or --no-verify)"
+        ) from None
+    return decoded, source
+
+
+def _when(seconds: float, now: float) -> str:
+    """`seconds` since the epoch as a UTC time, and how far from `now`."""
+    try:
+        stamp = datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, OSError, ValueError):
+        return "beyond the calendar"
+    delta = seconds - now
+    span = abs(delta)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if span >= 1.5 * size:
+            amount = f"{round(span / size)} {unit}s"
+            break
+    else:
+        amount = f"{int(span)} second{'s' if int(span) != 1 else ''}"
+    return f"{stamp}, {'in ' + amount if delta > 0 else amount + ' ago'}"
+
+
+def _time_status(claims: dict[str, Any], now: float) -> dict[str, Any]:
+    exp, nbf = claims.get("exp"), claims.get("nbf")
+    return {
+        "now": now,
+        "expired": exp is not None and int(exp) <= now,
+        "not_yet_valid": nbf is not None and int(nbf) > now,
+    }
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _filters(policy: Policy) -> str:
+    parts = []
+    for where, rules in (("query", policy.query_filter), ("post", policy.post_filter)):
+        for name, rule in rules.items():
+            shown = "required" if rule == {"required": True} else (
+                "optional" if rule == {"required": False} else _text(rule))
+            parts.append(f"{where} {name} {shown}")
+    return ", ".join(parts) or "-"
+
+
+def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [
+        indent + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1]
+        for row in rows
+    ]
+
+
+def _decode(args: argparse.Namespace) -> int:
+    decoded, source = _load(args, check_times=False)
+    now = time.time() if args.now is None else args.now
+    claims = decoded.payload
+    status = _time_status(claims, now)
+    try:
+        policies: list[Policy] | None = policies_of_claims(claims)
+        problem = None
+    except DecodeError as exc:
+        policies, problem = None, str(exc)
+    if args.json:
+        out: dict[str, Any] = {
+            "header": decoded.header,
+            "claims": claims,
+            "verified": decoded.verified,
+            **status,
+        }
+        if problem:
+            out["policies_error"] = problem
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0
+    lines = ["header"]
+    lines += _table([[name, _text(value)] for name, value in decoded.header.items()])
+    lines.append(
+        "signature  "
+        + (f"verified (key from {source})" if decoded.verified else f"NOT verified ({source})")
+    )
+    lines.append("claims")
+    rows = []
+    for name, value in claims.items():
+        if name == "policies" and policies is not None:
+            rows.append([name, f"{len(policies)}, below"])
+        elif name in ("exp", "nbf", "iat") and isinstance(value, (int, float)):
+            rows.append([name, f"{_text(value)}  ({_when(value, now)})"])
+        else:
+            rows.append([name, _text(value)])
+    lines += _table(rows) if rows else ["  (none)"]
+    if status["expired"]:
+        lines.append("status     EXPIRED")
+    elif status["not_yet_valid"]:
+        lines.append("status     NOT YET VALID")
+    elif "exp" in claims:
+        lines.append("status     valid")
+    if problem:
+        lines.append(f"policies   {problem}")
+    elif policies:
+        lines.append("policies")
+        lines += _table(
+            [["#", "allow", "method", "filters", "url"]]
+            + [[str(i), "allow" if p.allow else "DENY", p.method, _filters(p), p.url]
+               for i, p in enumerate(policies)]
+        )
+    print("\n".join(lines))
     return 0
+
+
+def _params(pairs: list[str], option: str) -> list[tuple[str, str]]:
+    params = []
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if not name:
+            raise UsageError(f"{option} wants NAME=VALUE, not {pair!r}")
+        params.append((name, value))
+    return params
+
+
+def _check(args: argparse.Namespace) -> int:
+    query = _params(args.query, "--query")
+    post = _params(args.post, "--post")
+    Request.parse(args.method, args.url, query, post)  # the request first, then the token
+    decoded, _ = _load(args, check_times=not args.ignore_expiry)
+    if not decoded.verified:
+        print("twilio-trcap: note: the signature was not verified (no key)", file=sys.stderr)
+    decision: Decision = decoded.explain(args.method, args.url, query=query, post=post)
+    if args.json:
+        print(json.dumps({
+            "allowed": decision.allowed,
+            "index": decision.index,
+            "policy": decision.policy.to_dict() if decision.policy is not None else None,
+            "reason": decision.reason,
+            "verified": decoded.verified,
+        }, ensure_ascii=False))
+    else:
+        print(decision.reason)
+    return 0 if decision.allowed else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -145,9 +440,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     :param argv: the arguments after the program name (``sys.argv[1:]`` by
         default).
     """
-    args = _parser().parse_args(argv)
     try:
+        args = _parser().parse_args(argv)
         return int(args.run(args))
+    except SystemExit as exc:
+        # argparse's --help and --version, and _fail's status 2.
+        if exc.code is None:
+            return 0
+        return exc.code if isinstance(exc.code, int) else 2
     except (UsageError, TypeError, ValueError, OverflowError) as exc:
+        # DecodeError is a ValueError: a bad token is reported like a bad
+        # argument.  No message of ours contains a key.
         print(f"twilio-trcap: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python's
+        # final flush of stdout from failing again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        return 130

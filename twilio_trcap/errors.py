@@ -15,6 +15,9 @@ them all::
 
 Wrong argument types are :class:`TypeError` and are not part of this
 hierarchy: they are programming errors, not bad tokens.
+
+The compiled core imports this module while the package initialises (its
+decoder raises these classes), so it imports nothing from the package.
 """
 
 from __future__ import annotations
