@@ -3,11 +3,13 @@
 Subcommands:
 
 ``mint``
-    Prints a Worker token (the documented ``TaskRouterCapability``).  The
-    auth token is read from ``TWILIO_AUTH_TOKEN`` so that it stays out of
+    Prints a token: ``--kind worker`` (the documented
+    ``TaskRouterCapability``, the default), ``taskqueue``, ``workspace``
+    (twilio 6+'s capability tokens) or ``access-token`` (a TaskRouter grant).
+    The key is read from ``TWILIO_AUTH_TOKEN`` (``TWILIO_API_SECRET`` for an
+    Access Token) or the variable ``--key-env`` names, so that it stays out of
     shell history and process listings; ``--example`` mints with the
-    documentation's example sids and key and needs no account.  ``--kind``
-    picks what to mint from :data:`MINTERS`.
+    documentation's example sids and key and needs no account.
 ``decode``
     Shows a token's header, claims and policies as a table (or JSON with
     ``--json``), the expiry in words, and whether the signature was
@@ -48,6 +50,54 @@ EXAMPLE_WORKER_SID = "WK789"
 
 AUTH_TOKEN_ENV = "TWILIO_AUTH_TOKEN"
 ACCOUNT_SID_ENV = "TWILIO_ACCOUNT_SID"
+#: Where an Access Token's key (an API key's secret) is read from.
+API_SECRET_ENV = "TWILIO_API_SECRET"
+
+_EXAMPLE = {
+    "account_sid": EXAMPLE_ACCOUNT_SID,
+    "workspace_sid": EXAMPLE_WORKSPACE_SID,
+    "key": EXAMPLE_AUTH_TOKEN,
+}
+#: The sids --example uses for each kind.
+_EXAMPLES: dict[str, dict[str, str]] = {
+    "worker": {**_EXAMPLE, "worker_sid": EXAMPLE_WORKER_SID},
+    "taskqueue": {**_EXAMPLE, "task_queue_sid": "WQ012"},
+    "workspace": _EXAMPLE,
+    "access-token": {
+        **_EXAMPLE,
+        "signing_key_sid": "SK123",
+        "identity": "alice",
+        "worker_sid": EXAMPLE_WORKER_SID,
+        "role": "worker",
+    },
+}
+_SID_OPTIONS = (
+    "account_sid", "workspace_sid", "worker_sid", "task_queue_sid", "signing_key_sid",
+    "identity", "role",
+)
+
+#: Permission flags of `mint`, and the kinds each applies to.
+_FLAG_HELP = {
+    "fetch-attributes": "worker: allow the Worker to fetch its attributes",
+    "activity-updates": "worker: allow the Worker to change its Activity",
+    "reservation-updates": "worker: allow the Worker to accept or reject reservations",
+    "all": "worker: all three permissions above",
+    "update-self": "taskqueue/workspace: allow POST on the resource",
+    "delete-self": "taskqueue/workspace: allow DELETE on the resource",
+    "fetch-subresources": "taskqueue/workspace: allow GET on its subresources",
+    "update-subresources": "taskqueue/workspace: allow POST on its subresources",
+    "delete-subresources": "taskqueue/workspace: allow DELETE on its subresources",
+}
+_RESOURCE_FLAGS = (
+    "update-self", "delete-self", "fetch-subresources", "update-subresources",
+    "delete-subresources",
+)
+_FLAGS: dict[str, tuple[str, ...]] = {
+    "worker": ("fetch-attributes", "activity-updates", "reservation-updates", "all"),
+    "taskqueue": _RESOURCE_FLAGS,
+    "workspace": _RESOURCE_FLAGS,
+    "access-token": (),
+}
 
 
 class UsageError(Exception):
@@ -84,11 +134,20 @@ def _parser() -> argparse.ArgumentParser:
 
     mint = commands.add_parser(
         "mint",
-        help="print a Worker capability token",
+        help="print a capability token or an Access Token",
         description=(
-            "Print a TaskRouter capability token for a Worker.js page. The auth token "
-            f"is read from ${AUTH_TOKEN_ENV}."
+            "Print a TaskRouter token: a Worker's (twilio 4.0's documented "
+            "TaskRouterCapability), a TaskQueue's or a Workspace's capability token "
+            "(twilio 6+), or an Access Token with a TaskRouter grant. The key is read "
+            f"from ${AUTH_TOKEN_ENV} (${API_SECRET_ENV} for an Access Token), or from "
+            "the variable --key-env names, never from the command line."
         ),
+    )
+    mint.add_argument(
+        "--kind",
+        choices=list(MINTERS),
+        default="worker",
+        help="what to mint (default: worker)",
     )
     mint.add_argument(
         "--account-sid",
@@ -96,27 +155,21 @@ def _parser() -> argparse.ArgumentParser:
         help=f"the account sid (default: ${ACCOUNT_SID_ENV})",
     )
     mint.add_argument("--workspace-sid", help="the Workspace sid")
-    mint.add_argument("--worker-sid", help="the Worker sid")
+    mint.add_argument("--worker-sid", help="the Worker sid (worker; access-token grant)")
+    mint.add_argument("--task-queue-sid", help="the TaskQueue sid (taskqueue)")
+    mint.add_argument("--signing-key-sid", help="the API key sid, SK... (access-token)")
+    mint.add_argument("--identity", help="the user's identity (access-token)")
+    mint.add_argument("--role", help="the grant's role, e.g. worker (access-token)")
     mint.add_argument(
-        "--fetch-attributes",
-        action="store_true",
-        help="allow the Worker to fetch its attributes",
+        "--key-env",
+        metavar="VAR",
+        help=(
+            f"read the key from $VAR (default: ${AUTH_TOKEN_ENV}; "
+            f"${API_SECRET_ENV} for access-token)"
+        ),
     )
-    mint.add_argument(
-        "--activity-updates",
-        action="store_true",
-        help="allow the Worker to change its Activity",
-    )
-    mint.add_argument(
-        "--reservation-updates",
-        action="store_true",
-        help="allow the Worker to accept or reject reservations",
-    )
-    mint.add_argument(
-        "--all",
-        action="store_true",
-        help="all three permissions above",
-    )
+    for flag, meaning in _FLAG_HELP.items():
+        mint.add_argument(f"--{flag}", action="store_true", help=meaning)
     mint.add_argument(
         "--ttl",
         type=int,
@@ -127,12 +180,6 @@ def _parser() -> argparse.ArgumentParser:
         "--example",
         action="store_true",
         help="use the documentation's example sids and key (no account needed)",
-    )
-    mint.add_argument(
-        "--kind",
-        choices=sorted(MINTERS),
-        default="worker",
-        help="what to mint (default: worker)",
     )
     mint.set_defaults(run=_mint)
 
@@ -199,43 +246,66 @@ def _token_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _mint(args: argparse.Namespace) -> int:
-    token = MINTERS[args.kind](args)
+    kind = args.kind
+    stray = [f for f in _FLAG_HELP if getattr(args, f.replace("-", "_")) and f not in _FLAGS[kind]]
+    if stray:
+        raise UsageError(f"--{stray[0]} does not apply to --kind {kind}")
+    token = MINTERS[kind](_Sids(args, _EXAMPLES[kind]), args)
     if args.example:
         print(
-            "twilio-trcap: --example: minted with the documentation's example sids "
-            f"({EXAMPLE_ACCOUNT_SID}, {EXAMPLE_WORKSPACE_SID}, {EXAMPLE_WORKER_SID}) and "
-            "an example key; TaskRouter will not accept this token",
+            f"twilio-trcap: --example: minted --kind {kind} with the documentation's "
+            "example sids and an example key; Twilio will not accept it",
             file=sys.stderr,
         )
     print(token)
     return 0
 
 
-def _mint_worker(args: argparse.Namespace) -> str:
-    """A Worker token: twilio 4.0's documented TaskRouterCapability."""
-    if args.example:
-        for option in ("account_sid", "workspace_sid", "worker_sid"):
-            if getattr(args, option) is not None:
-                raise UsageError(f"--example sets its own sids; drop --{option.replace('_', '-')}")
-        account_sid = EXAMPLE_ACCOUNT_SID
-        auth_token = EXAMPLE_AUTH_TOKEN
-        workspace_sid = EXAMPLE_WORKSPACE_SID
-        worker_sid = EXAMPLE_WORKER_SID
-    else:
-        account_sid = str(args.account_sid or os.environ.get(ACCOUNT_SID_ENV, ""))
-        if not account_sid:
-            raise UsageError(f"give --account-sid or set ${ACCOUNT_SID_ENV}")
-        if not args.workspace_sid:
-            raise UsageError("give --workspace-sid")
-        if not args.worker_sid:
-            raise UsageError("give --worker-sid")
-        auth_token = os.environ.get(AUTH_TOKEN_ENV, "")
-        if not auth_token:
-            raise UsageError(f"set ${AUTH_TOKEN_ENV} to the account's auth token (or use --example)")
-        workspace_sid = args.workspace_sid
-        worker_sid = args.worker_sid
+class _Sids:
+    """The sids and key `mint` was given: from options and the environment,
+    or the examples with ``--example`` (which then refuses sid options)."""
 
-    capability = TaskRouterCapability(account_sid, auth_token, workspace_sid, worker_sid)
+    def __init__(self, args: argparse.Namespace, example: dict[str, str]) -> None:
+        self._args = args
+        self._example = example if args.example else None
+        if self._example is not None:
+            for option in _SID_OPTIONS:
+                if getattr(args, option) is not None:
+                    flag = option.replace("_", "-")
+                    raise UsageError(f"--example sets its own sids; drop --{flag}")
+
+    def __call__(self, option: str, *, required: bool = True) -> str | None:
+        """The value of --`option` (with underscores), or its example."""
+        if self._example is not None:
+            return self._example.get(option)
+        value = getattr(self._args, option)
+        if option == "account_sid" and not value:
+            value = os.environ.get(ACCOUNT_SID_ENV, "")
+            if not value:
+                raise UsageError(f"give --account-sid or set ${ACCOUNT_SID_ENV}")
+        if required and not value:
+            raise UsageError(f"give --{option.replace('_', '-')}")
+        return str(value) if value else None
+
+    def key(self, default_env: str) -> str:
+        """The signing key, from the environment (or the example key)."""
+        if self._example is not None:
+            return self._example["key"]
+        env = self._args.key_env or default_env
+        key = os.environ.get(env, "")
+        if not key:
+            raise UsageError(f"set ${env} to the signing key (or use --example)")
+        return key
+
+
+def _mint_worker(sids: _Sids, args: argparse.Namespace) -> str:
+    """A Worker token: twilio 4.0's documented TaskRouterCapability."""
+    capability = TaskRouterCapability(
+        str(sids("account_sid")),
+        sids.key(AUTH_TOKEN_ENV),
+        str(sids("workspace_sid")),
+        str(sids("worker_sid")),
+    )
     if args.fetch_attributes or args.all:
         capability.allow_worker_fetch_attributes()
     if args.activity_updates or args.all:
@@ -245,12 +315,76 @@ def _mint_worker(args: argparse.Namespace) -> str:
     return capability.generate_token(ttl=args.ttl)
 
 
-#: What ``mint --kind`` can mint: a name and a function from the parsed
-#: arguments to a token.  Task queue, workspace and Access Tokens come with
-#: their classes (the generations issue): each adds its entry here and its
-#: options to ``mint``.
-MINTERS: dict[str, Callable[[argparse.Namespace], str]] = {"worker": _mint_worker}
+def _resource_options(args: argparse.Namespace) -> dict[str, bool]:
+    """The allow_* keywords of twilio 6+'s capability tokens, from flags."""
+    return {
+        "allow_update_self": args.update_self,
+        "allow_delete_self": args.delete_self,
+        "allow_fetch_subresources": args.fetch_subresources,
+        "allow_update_subresources": args.update_subresources,
+        "allow_delete_subresources": args.delete_subresources,
+    }
 
+
+def _mint_task_queue(sids: _Sids, args: argparse.Namespace) -> str:
+    """A TaskQueue token: twilio 6+'s TaskQueueCapabilityToken."""
+    from .jwt.taskrouter.capabilities import TaskQueueCapabilityToken
+
+    token = TaskQueueCapabilityToken(
+        str(sids("account_sid")),
+        sids.key(AUTH_TOKEN_ENV),
+        str(sids("workspace_sid")),
+        str(sids("task_queue_sid")),
+        ttl=args.ttl,
+        **_resource_options(args),
+    )
+    return token.to_jwt()
+
+
+def _mint_workspace(sids: _Sids, args: argparse.Namespace) -> str:
+    """A Workspace token: twilio 6+'s WorkspaceCapabilityToken."""
+    from .jwt.taskrouter.capabilities import WorkspaceCapabilityToken
+
+    token = WorkspaceCapabilityToken(
+        str(sids("account_sid")),
+        sids.key(AUTH_TOKEN_ENV),
+        str(sids("workspace_sid")),
+        ttl=args.ttl,
+        **_resource_options(args),
+    )
+    return token.to_jwt()
+
+
+def _mint_access_token(sids: _Sids, args: argparse.Namespace) -> str:
+    """An Access Token with a TaskRouter grant (twilio-taskrouter.js v2+)."""
+    from .jwt.access_token import AccessToken
+    from .jwt.access_token.grants import TaskRouterGrant
+
+    token = AccessToken(
+        str(sids("account_sid")),
+        str(sids("signing_key_sid")),
+        sids.key(API_SECRET_ENV),
+        identity=sids("identity"),
+        ttl=args.ttl,
+    )
+    token.add_grant(
+        TaskRouterGrant(
+            workspace_sid=sids("workspace_sid"),
+            worker_sid=sids("worker_sid", required=False),
+            role=sids("role", required=False),
+        )
+    )
+    return token.to_jwt()
+
+
+#: What ``mint --kind`` can mint: a name and a function from the sids and
+#: the parsed arguments to a token.
+MINTERS: dict[str, Callable[[_Sids, argparse.Namespace], str]] = {
+    "worker": _mint_worker,
+    "taskqueue": _mint_task_queue,
+    "workspace": _mint_workspace,
+    "access-token": _mint_access_token,
+}
 
 # -- decode and check ---------------------------------------------------------
 
