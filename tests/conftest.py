@@ -13,6 +13,12 @@ import jwt
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Child interpreters the tests start (`python -c`, `python -m twilio_trcap`)
+# must import the installed package, not the checkout's twilio_trcap/ (which
+# has no compiled core unless the install was editable): with PYTHONSAFEPATH
+# (Python 3.11+) they do not put the working directory on sys.path.
+os.environ["PYTHONSAFEPATH"] = "1"
+
 # "ci" is what .ci/run uses; "dev" is quicker; "expensive" digs deeper.
 settings.register_profile(
     "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
