@@ -37,4 +37,28 @@ unsigned char *trcap_b64url_stream_feed(trcap_b64url_stream *s,
 unsigned char *trcap_b64url_stream_finish(trcap_b64url_stream *s,
                                           unsigned char *out);
 
+/*
+ * Strict decoding, for verifying tokens.  One byte string has exactly one
+ * accepted encoding:
+ *   - only the 64 characters of the base64url alphabet (RFC 4648 section 5):
+ *     no padding '=' (RFC 7515 section 2 removes it), no whitespace, no '+'
+ *     or '/' of the other alphabet;
+ *   - a length of 4k, 4k + 2 or 4k + 3 (4k + 1 characters cannot come from
+ *     any byte string);
+ *   - the bits the last character carries beyond the data are zero, the
+ *     canonical encoding of RFC 4648 section 3.5.
+ */
+
+/* Bytes that `n` characters decode to.  TRCAP_ERR_MALFORMED (detail set)
+ * when n is 4k + 1. */
+trcap_status trcap_b64url_decoded_size(size_t n, size_t *size,
+                                       trcap_error_detail *detail);
+
+/* Decodes `n` characters of `in` into `out`, which has room for the size
+ * trcap_b64url_decoded_size gave.  TRCAP_ERR_MALFORMED, with the offending
+ * character's offset in `detail`, for input that breaks the rules above;
+ * `out` then holds garbage. */
+trcap_status trcap_b64url_decode(unsigned char *out, const unsigned char *in, size_t n,
+                                 trcap_error_detail *detail);
+
 #endif

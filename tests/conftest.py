@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import os
 import warnings
@@ -11,6 +12,12 @@ from typing import Any
 import jwt
 import pytest
 from hypothesis import HealthCheck, settings
+
+# Child interpreters the tests start (`python -c`, `python -m twilio_trcap`)
+# must import the installed package, not the checkout's twilio_trcap/ (which
+# has no compiled core unless the install was editable): with PYTHONSAFEPATH
+# (Python 3.11+) they do not put the working directory on sys.path.
+os.environ["PYTHONSAFEPATH"] = "1"
 
 # "ci" is what .ci/run uses; "dev" is quicker; "expensive" digs deeper.
 settings.register_profile(
@@ -66,9 +73,72 @@ def pyjwt_accepts_key(key: str | bytes) -> bool:
     return True
 
 
+def holds_text(obj: object, secret: str) -> bool:
+    """Whether `secret` is in a str or bytes that `obj` refers to, directly
+    or one object further down (what a key kept in Python would look like)."""
+    seen = []
+    for referent in gc.get_referents(obj):
+        seen.append(referent)
+        seen.extend(gc.get_referents(referent))
+    return any(
+        (isinstance(o, str) and secret in o) or (isinstance(o, bytes) and secret.encode() in o)
+        for o in seen
+    )
+
+
 @pytest.fixture
 def doc_capability() -> Any:
     """The documentation's example capability, no permissions added."""
     from twilio_trcap import TaskRouterCapability
 
     return TaskRouterCapability("AC123", "secret", "WS456", "WK789")
+
+
+#: The time twilio's clock is frozen at by `frozen_twilio` (whole seconds).
+FROZEN_TIME = 1_700_000_000
+
+
+@pytest.fixture
+def frozen_twilio(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Freezes the clock that today's twilio.jwt modules read, for this test
+    only, and returns it: their ``time`` name (``import time``) is replaced
+    by a namespace whose ``time()`` is FROZEN_TIME and three quarters, so
+    that twilio's int() truncation is exercised too."""
+    import types
+
+    import twilio.jwt
+    import twilio.jwt.access_token
+
+    clock = types.SimpleNamespace(time=lambda: FROZEN_TIME + 0.75)
+    monkeypatch.setattr(twilio.jwt, "time", clock)
+    monkeypatch.setattr(twilio.jwt.access_token, "time", clock)
+    return FROZEN_TIME
+
+
+def b64url_encode(data: bytes) -> str:
+    """base64url without padding, by the standard library."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def forge(
+    header: bytes | dict[str, Any],
+    payload: bytes | dict[str, Any],
+    key: str | bytes = "k" * 32,
+    *,
+    signature: bytes | None = None,
+) -> str:
+    """A compact JWS built by the standard library (json, base64, hmac):
+    any header and payload bytes, signed with HS256 under `key` unless a
+    `signature` is given.  Dicts are serialised with json.dumps."""
+    import hashlib
+    import hmac
+
+    if isinstance(header, dict):
+        header = json.dumps(header).encode()
+    if isinstance(payload, dict):
+        payload = json.dumps(payload).encode()
+    signing_input = f"{b64url_encode(header)}.{b64url_encode(payload)}"
+    if signature is None:
+        raw_key = key.encode() if isinstance(key, str) else key
+        signature = hmac.new(raw_key, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64url_encode(signature)}"

@@ -1,6 +1,7 @@
 """The pure-C core on its own: known answers (RFC 4231, RFC 4648, RFC 7515
-A.1, JSON escaping) built without Python and run under AddressSanitizer and
-UndefinedBehaviorSanitizer (tests/c/test_core.c)."""
+A.1, JSON escaping; strict decoding and verification) built without Python
+and run under AddressSanitizer and UndefinedBehaviorSanitizer
+(tests/c/test_core.c, tests/c/test_decode.c)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import os
 import shlex
 import subprocess
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
@@ -22,7 +25,18 @@ def test_core_files_do_not_include_python() -> None:
         assert "Python.h" not in path.read_text(), path.name
 
 
-def test_known_answers_under_sanitizers(tmp_path: Path) -> None:
+# Each C test program and the fewest checks it must report passing.
+C_TESTS = [("test_core.c", 70), ("test_decode.c", 120)]
+
+
+def test_every_c_test_program_runs() -> None:
+    assert sorted(p.name for p in (ROOT / "tests" / "c").glob("test_*.c")) == sorted(
+        name for name, _ in C_TESTS
+    )
+
+
+@pytest.mark.parametrize(("source", "minimum"), C_TESTS)
+def test_known_answers_under_sanitizers(tmp_path: Path, source: str, minimum: int) -> None:
     cc = shlex.split(os.environ.get("CC", "cc"))
     binary = tmp_path / "test_core"
     build = subprocess.run(
@@ -37,7 +51,7 @@ def test_known_answers_under_sanitizers(tmp_path: Path) -> None:
             "-fno-sanitize-recover=undefined",
             "-fno-omit-frame-pointer",
             f"-I{SRC}",
-            str(ROOT / "tests" / "c" / "test_core.c"),
+            str(ROOT / "tests" / "c" / source),
             *map(str, CORE),
             "-lcrypto",
             "-o",
@@ -56,4 +70,4 @@ def test_known_answers_under_sanitizers(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     last = run.stdout.strip().splitlines()[-1]
     passed, failed = (int(w) for w in last.replace(",", "").split()[::2])
-    assert failed == 0 and passed >= 70, last
+    assert failed == 0 and passed >= minimum, last

@@ -91,3 +91,91 @@ def test_version() -> None:
     result = run("--version")
     assert result.returncode == 0
     assert result.stdout.startswith(f"twilio-trcap {__version__} (OpenSSL 3.")
+
+
+KIND_SIDS = {
+    "taskqueue": ["--workspace-sid", "WS" + "2" * 32, "--task-queue-sid", "WQ" + "3" * 32],
+    "workspace": ["--workspace-sid", "WS" + "2" * 32],
+    "access-token": [
+        "--workspace-sid", "WS" + "2" * 32, "--signing-key-sid", "SK" + "4" * 32,
+        "--identity", "alice", "--worker-sid", "WK" + "5" * 32, "--role", "worker",
+    ],
+}
+
+
+def test_task_queue_token_equals_todays_class(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from twilio_trcap.jwt.taskrouter.capabilities import TaskQueueCapabilityToken
+
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "queue-key")
+    assert main(["mint", "--kind", "taskqueue", *KIND_SIDS["taskqueue"], "--update-self", "--fetch-subresources"]) == 0
+    token = capsys.readouterr().out.strip()
+    claims = json.loads(payload_text(token))
+    expected = TaskQueueCapabilityToken(
+        "AC" + "1" * 32, "queue-key", "WS" + "2" * 32, "WQ" + "3" * 32,
+        allow_update_self=True, allow_fetch_subresources=True, nbf=claims["nbf"], valid_until=claims["exp"],
+    )
+    assert token == expected.to_jwt()
+    assert token == pyjwt_reencode(token, "queue-key")
+
+
+def test_workspace_token(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MY_KEY", "ws-key")
+    args = ["mint", "--kind", "workspace", "--account-sid", "AC" + "1" * 32, *KIND_SIDS["workspace"]]
+    assert main([*args, "--key-env", "MY_KEY", "--delete-subresources", "--ttl", "60"]) == 0
+    token = capsys.readouterr().out.strip()
+    claims = json.loads(payload_text(token))
+    assert token == pyjwt_reencode(token, "ws-key")
+    assert claims["exp"] - claims["nbf"] == 60
+    assert [(p["method"], p["url"].rsplit("/", 1)[-1]) for p in claims["policies"]][-1] == ("DELETE", "**")
+
+
+def test_access_token(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
+    monkeypatch.setenv("TWILIO_API_SECRET", "api-secret")
+    assert main(["mint", "--kind", "access-token", *KIND_SIDS["access-token"]]) == 0
+    token = capsys.readouterr().out.strip()
+    claims = json.loads(payload_text(token))
+    # PyJWT, given the same payload and the cty header, writes the same token.
+    import jwt
+
+    with pytest.warns(jwt.warnings.InsecureKeyLengthWarning):
+        assert token == jwt.encode(claims, "api-secret", headers={"cty": "twilio-fpa;v=1"})
+    assert claims["iss"] == "SK" + "4" * 32 and claims["sub"] == "AC" + "1" * 32
+    assert claims["grants"] == {
+        "identity": "alice",
+        "task_router": {"workspace_sid": "WS" + "2" * 32, "worker_sid": "WK" + "5" * 32, "role": "worker"},
+    }
+
+
+@pytest.mark.parametrize("kind", ["worker", "taskqueue", "workspace", "access-token"])
+def test_every_kind_has_an_example_that_decodes(kind: str) -> None:
+    minted = run("mint", "--kind", kind, "--example")
+    assert minted.returncode == 0, minted.stderr
+    assert f"--kind {kind}" in minted.stderr
+    decoded = subprocess.run(
+        [sys.executable, "-m", "twilio_trcap", "decode", "--json", "--key-env", "KEY"],
+        input=minted.stdout, capture_output=True, text=True,
+        env={**os.environ, "KEY": EXAMPLE_AUTH_TOKEN}, cwd=tempfile.gettempdir(),
+    )
+    assert decoded.returncode == 0, decoded.stderr
+    assert json.loads(decoded.stdout)["claims"]["exp"] > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["mint", "--kind", "workspace", "--example", "--fetch-attributes"], "--fetch-attributes does not apply to --kind workspace"),
+        (["mint", "--kind", "worker", "--example", "--update-self"], "--update-self does not apply to --kind worker"),
+        (["mint", "--kind", "taskqueue", "--example", "--task-queue-sid", "WQ1"], "--example sets its own sids"),
+        (["mint", "--kind", "taskqueue", "--account-sid", "AC1", "--workspace-sid", "WS1"], "give --task-queue-sid"),
+        (["mint", "--kind", "access-token", "--account-sid", "AC1", "--workspace-sid", "WS1", "--signing-key-sid", "SK1", "--identity", "a"], "set $TWILIO_API_SECRET"),
+        (["mint", "--kind", "taskqueue", "--account-sid", "AC1", "--workspace-sid", "WS1", "--task-queue-sid", "WK1"], "task_queue_sid"),
+        (["mint", "--kind", "fax"], "invalid choice"),
+    ],
+)
+def test_mint_kind_errors(args: list[str], message: str) -> None:
+    result = run(*args, env={"TWILIO_AUTH_TOKEN": "k"})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr

@@ -80,3 +80,27 @@ def test_wsgi_example_rejects_requests_without_a_worker() -> None:
     app = load_example("wsgi_app").make_app("AC1", "k", "WS1")  # type: ignore[attr-defined]
     assert call(app, "/token")[0] == "400 Bad Request"
     assert call(app, "/elsewhere")[0] == "404 Not Found"
+
+
+CLI_BLOCK = re.compile(r"<!-- cli-example -->\n```sh\n(.*?)^```", re.S | re.M)
+
+
+def test_readme_command_lines_work_as_written(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    scripts = CLI_BLOCK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert scripts, "README.md has no <!-- cli-example --> block"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    # `python` in the README is the interpreter the tests run with.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    for script in scripts:
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert "verified" in result.stdout
+        assert result.stdout.rstrip().splitlines()[-1].startswith("allowed by policy")

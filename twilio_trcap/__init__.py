@@ -12,10 +12,34 @@ The documented twilio-python 4.0 API::
 
 Every token is an HS256 JSON Web Token whose JSON, base64url and signature
 are produced by the compiled core (``twilio_trcap._core``, OpenSSL 3).
+
+Later generations of twilio's API live in their own modules, named after
+the twilio release they match: ``twilio_trcap.task_router_v4_5`` and
+``twilio_trcap.task_router_v5`` (twilio 4.5 to 5.7), ``twilio_trcap.jwt``
+(twilio 6 and later, with Access Tokens); see docs/migration.md.
+
+Reading one back, and asking what it allows::
+
+    from twilio_trcap import decode_token
+
+    decoded = decode_token(token, auth_token)      # verified, or DecodeError
+    decoded.allows("POST", worker_url, post={"ActivitySid": "WA1"})
 """
 
 from . import _core
 from ._version import __version__
+from .check import Decision
+from .decode import DecodedToken, decode, decode_token
+from .errors import (
+    DecodeError,
+    ExpiredTokenError,
+    InvalidSignatureError,
+    JwtDecodeError,
+    MalformedTokenError,
+    NotYetValidError,
+    TrcapError,
+    UnsupportedAlgorithmError,
+)
 from .policy import OPTIONAL, REQUIRED, Policy, PolicyList
 from .task_router import TaskRouterCapability, make_policy
 
@@ -29,11 +53,23 @@ openssl_version: str = _core.openssl_version
 __all__ = [
     "OPTIONAL",
     "REQUIRED",
+    "Decision",
+    "DecodeError",
+    "DecodedToken",
+    "ExpiredTokenError",
+    "InvalidSignatureError",
+    "JwtDecodeError",
+    "MalformedTokenError",
+    "NotYetValidError",
     "Policy",
     "PolicyList",
     "TaskRouterCapability",
+    "TrcapError",
+    "UnsupportedAlgorithmError",
     "__version__",
     "backend",
+    "decode",
+    "decode_token",
     "make_policy",
     "openssl_version",
 ]

@@ -66,3 +66,27 @@ def check_claim_time(value: int, name: str) -> int:
     if not INT64_MIN <= value <= INT64_MAX:
         raise OverflowError(f"{name} ({value}) does not fit a signed 64-bit integer")
     return value
+
+
+def check_sid(value: object, name: str, prefixes: tuple[str, ...]) -> str:
+    """`value` as a sid starting with one of `prefixes` (Twilio's two-letter
+    type codes, case-sensitive), or the error naming `name`."""
+    sid = check_text(value, name)
+    if not sid.startswith(prefixes):
+        expected = " or ".join(repr(p) for p in prefixes)
+        raise ValueError(f"{name} must start with {expected}, not {sid!r}")
+    return sid
+
+
+def check_optional_text(value: object, name: str) -> str | None:
+    """`value` as a non-empty str, or None."""
+    if value is None:
+        return None
+    return check_text(value, name)
+
+
+def check_flag(value: object, name: str) -> bool:
+    """`value` as a bool (no other truthy or falsy value)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be bool, not {type(value).__name__}")
+    return value

@@ -4,6 +4,9 @@ from collections.abc import Iterable
 from typing import Any, final
 
 openssl_version: str
+MAX_TOKEN_LENGTH: int
+MAX_HEADER_LENGTH: int
+MAX_JSON_DEPTH: int
 
 @final
 class Template:
@@ -70,3 +73,6 @@ def policy_json(
     post_filter: dict[str, Any] | None,
     /,
 ) -> bytes: ...
+def decode_jws(
+    token: str | bytes, key: str | bytes | None, algorithms: tuple[str, ...], /
+) -> tuple[dict[str, Any], dict[str, Any]]: ...

@@ -13,11 +13,12 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, NoReturn
+from typing import Any, Final
 
 from . import _core
+from ._capability import REQUIRED_JSON, PolicyMethods
 from ._checks import check_claim_time, check_key, check_text, check_ttl, current_time
-from .policy import OPTIONAL, REQUIRED, Policy, PolicyList
+from .policy import OPTIONAL, REQUIRED, Policy
 
 __all__ = [
     "OPTIONAL",
@@ -79,7 +80,6 @@ def _allow(
     return _Template((before, *url, after))
 
 
-_REQUIRED_JSON: Final = {"required": True}
 # A new object's policies (twilio 4.0's _allow_worker_websocket_urls and
 # _allow_activity_list_fetch), then one per permission method.
 _DEFAULT_POLICIES: Final = (
@@ -88,9 +88,9 @@ _DEFAULT_POLICIES: Final = (
     _allow((*_WORKSPACE_URL, b"/Activities"), "GET"),
 )
 _WORKER_FETCH: Final = _allow(_WORKER_URL, "GET")
-_WORKER_ACTIVITY: Final = _allow(_WORKER_URL, "POST", {"ActivitySid": _REQUIRED_JSON})
+_WORKER_ACTIVITY: Final = _allow(_WORKER_URL, "POST", {"ActivitySid": REQUIRED_JSON})
 _TASK_RESERVATION: Final = _allow(
-    (*_WORKSPACE_URL, b"/Tasks/**"), "POST", {"ReservationStatus": _REQUIRED_JSON}
+    (*_WORKSPACE_URL, b"/Tasks/**"), "POST", {"ReservationStatus": REQUIRED_JSON}
 )
 
 _new_minter: Final = _core.Minter.for_template
@@ -128,7 +128,7 @@ def make_policy(
     return Policy(url, method, allowed, query_filter, post_filter)
 
 
-class TaskRouterCapability:
+class TaskRouterCapability(PolicyMethods):
     """A TaskRouter capability token for one Worker, as twilio 4.0 made it.
 
     :param account_sid: the account the token is for (the ``iss`` claim).
@@ -146,7 +146,8 @@ class TaskRouterCapability:
 
     A new object allows, in this order, GET and POST on the Worker's event
     channel and GET on the Workspace's Activities; each ``allow_*`` call
-    appends one more policy.
+    appends one more policy, and :meth:`allow`, :meth:`deny` and
+    :meth:`add_policy` append policies of one's own.
     """
 
     __slots__ = ("_fields", "_minter", "__weakref__")
@@ -228,23 +229,6 @@ class TaskRouterCapability:
     def worker_url(self) -> str:
         """The Worker's URL."""
         return _text(_WORKER_URL, self._fields)
-
-    @property
-    def policies(self) -> PolicyList:
-        """The policies the token will carry, in order: a live list.
-
-        Appending a :class:`Policy` (or a policy dict, see
-        :func:`make_policy`) grants one more request, as appending to
-        twilio 4.0's list did.
-        """
-        return PolicyList(self._minter)
-
-    @property
-    def auth_token(self) -> NoReturn:
-        """Not readable: the auth token stays inside the C core."""
-        raise AttributeError(
-            "auth_token is not readable: twilio-trcap keeps the key only inside its C core"
-        )
 
     # -- permissions ----------------------------------------------------
 
@@ -381,9 +365,6 @@ class TaskRouterCapability:
             f"workspace_sid={fields[_WORKSPACE]!r}, worker_sid={fields[_WORKER]!r}, "
             f"policies={len(self._minter.policies())})"
         )
-
-    def __reduce__(self) -> NoReturn:
-        raise TypeError(f"cannot pickle {type(self).__name__}: it holds an auth token")
 
 
 def _expiry(ttl: object, now: object) -> int:

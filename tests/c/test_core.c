@@ -18,20 +18,7 @@
 #include "text.h"
 #include "token.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (cond) {                                                          \
-            passed++;                                                        \
-        }                                                                    \
-        else {                                                               \
-            failed++;                                                        \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);             \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-        }                                                                    \
-    } while (0)
+#include "check.h"
 
 static void
 to_hex(const unsigned char *p, size_t n, char *out)

@@ -1,0 +1,197 @@
+"""What every capability class shares: its policies, and its key kept out
+of reach.
+
+A capability keeps its policies inside the C core's ``Minter``, as the JSON
+each one adds to the token.  ``allow``, ``deny`` and ``add_policy`` are the
+public way to add one of one's own (twilio 4.5 to 5.7 had them; twilio 6 and
+later have none); ``policies`` is the live list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final, NoReturn
+
+from . import _core
+from ._checks import check_sid
+from .check import Checkable
+from .policy import Policy, PolicyList
+
+__all__ = ["REQUIRED_JSON", "ChannelCapability", "KeyHolder", "PolicyMethods"]
+
+_policy_json = _core.policy_json
+
+#: The filter value of a required parameter, as the C core takes it (a dict;
+#: the public REQUIRED is a read-only mapping).
+REQUIRED_JSON: Final = {"required": True}
+
+
+class KeyHolder:
+    """A class whose key lives in a ``_core.Minter`` (stored in
+    ``_minter``): the key is not readable, and the object is not pickled or
+    copied (a copy would have to carry the key out of the C core)."""
+
+    __slots__ = ()
+
+    _minter: _core.Minter
+    #: What the key is, for messages that mention it.
+    _KEY_WHAT: ClassVar[str] = "an auth token"
+
+    def _unreadable(self, name: str) -> NoReturn:
+        raise AttributeError(
+            f"{name} is not readable: twilio-trcap keeps the key only inside its C core"
+        )
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError(f"cannot pickle {type(self).__name__}: it holds {self._KEY_WHAT}")
+
+
+class PolicyMethods(Checkable, KeyHolder):
+    """The policy methods of every capability class (a mixin), with
+    :meth:`~twilio_trcap.check.Checkable.allows` and
+    :meth:`~twilio_trcap.check.Checkable.explain` over its policies (the
+    local model of docs/policies.md)."""
+
+    __slots__ = ()
+
+    @property
+    def policies(self) -> PolicyList:
+        """The policies the token will carry, in order: a live list.
+
+        Items are :class:`~twilio_trcap.Policy` values; appending a Policy
+        (or a policy dict) grants or denies one more request.
+        """
+        return PolicyList(self._minter)
+
+    def add_policy(
+        self,
+        url: str,
+        method: str,
+        allowed: bool,
+        query_filter: Mapping[str, Any] | None = None,
+        post_filter: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Appends one policy: `method` on `url` is allowed if `allowed`,
+        denied otherwise.
+
+        :param url: the resource URL; a trailing ``/**`` covers every
+            subresource.
+        :param method: the HTTP method, normalised to upper case.
+        :param allowed: ``True`` to allow, ``False`` to deny.
+        :param query_filter: query parameters the policy constrains, such as
+            ``{"TaskQueueSid": REQUIRED}``, or ``None``.
+        :param post_filter: form parameters the policy constrains, or ``None``.
+        :raises TypeError: an argument has the wrong type (the message
+            names it).
+        :raises ValueError: an empty url or method, or a method that is not
+            an HTTP method.
+        """
+        self._minter.add_policy(
+            Policy(url, method, allowed, query_filter, post_filter).to_json()
+        )
+
+    def allow(
+        self,
+        url: str,
+        method: str,
+        query_filter: Mapping[str, Any] | None = None,
+        post_filter: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Appends a policy allowing `method` on `url`.
+
+        :raises TypeError: an argument has the wrong type.
+        :raises ValueError: an empty url or method, or a method that is not
+            an HTTP method.
+        """
+        self.add_policy(url, method, True, query_filter, post_filter)
+
+    def deny(
+        self,
+        url: str,
+        method: str,
+        query_filter: Mapping[str, Any] | None = None,
+        post_filter: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Appends a policy denying `method` on `url`.
+
+        :raises TypeError: an argument has the wrong type.
+        :raises ValueError: an empty url or method, or a method that is not
+            an HTTP method.
+        """
+        self.add_policy(url, method, False, query_filter, post_filter)
+
+    def _grant(self, url: str, method: str, post_filter: dict[str, Any] | None = None) -> None:
+        """Appends a default policy: its url is built from checked sids and
+        its method is a constant, so it goes to the C core unchecked."""
+        self._minter.add_policy(_policy_json(url, method, True, None, post_filter))
+
+    @property
+    def auth_token(self) -> NoReturn:
+        """Not readable: the auth token stays inside the C core."""
+        self._unreadable("auth_token")
+
+
+class ChannelCapability(PolicyMethods):
+    """A capability for one TaskRouter channel (a Worker, a TaskQueue or a
+    Workspace), as twilio 4.5 and later shape it: the sids it was made with,
+    and a repr that shows them, never the key or a token.
+
+    The class using it stores the checked sids in ``_account_sid``,
+    ``_workspace_sid`` and ``_channel_id``.
+    """
+
+    __slots__ = ()
+
+    _account_sid: str
+    _workspace_sid: str
+    _channel_id: str
+
+    @staticmethod
+    def _check_sids(
+        account_sid: object,
+        workspace_sid: object,
+        channel_id: object,
+        channel_name: str,
+        prefixes: tuple[str, ...],
+    ) -> tuple[str, str, str]:
+        """The account, workspace and channel sids, checked; `channel_name`
+        is the channel argument's name, `prefixes` the kinds of channel the
+        class takes."""
+        account = check_sid(account_sid, "account_sid", ("AC",))
+        workspace = check_sid(workspace_sid, "workspace_sid", ("WS",))
+        channel = check_sid(channel_id, channel_name, prefixes)
+        if channel.startswith("WS") and channel != workspace:
+            # twilio 5.x accepted it and granted the Workspace's resource
+            # with another Workspace's event channel.
+            raise ValueError(
+                f"{channel_name} {channel!r} is a Workspace; it must be workspace_sid "
+                f"{workspace!r}"
+            )
+        return account, workspace, channel
+
+    @property
+    def account_sid(self) -> str:
+        """The account sid (the ``iss`` and ``account_sid`` claims)."""
+        return self._account_sid
+
+    @property
+    def workspace_sid(self) -> str:
+        """The Workspace sid."""
+        return self._workspace_sid
+
+    @property
+    def channel_id(self) -> str:
+        """The channel sid (the ``channel`` and ``friendly_name`` claims)."""
+        return self._channel_id
+
+    @property
+    def channel_prefix(self) -> str:
+        """The channel's kind: ``"WK"``, ``"WQ"`` or ``"WS"``."""
+        return self._channel_id[:2]
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(account_sid={self._account_sid!r}, "
+            f"workspace_sid={self._workspace_sid!r}, channel_id={self._channel_id!r}, "
+            f"policies={len(self._minter.policies())})"
+        )

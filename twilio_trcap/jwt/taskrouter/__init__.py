@@ -1,0 +1,267 @@
+"""Today's ``twilio.jwt.taskrouter``: ``TaskRouterCapabilityToken``, the
+base of the Worker, TaskQueue and Workspace tokens in
+:mod:`twilio_trcap.jwt.taskrouter.capabilities`.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final, Self, TypedDict, Unpack, cast
+
+from ... import _core
+from ..._capability import ChannelCapability, PolicyMethods
+from ..._checks import check_flag, check_key, check_sid
+from ...policy import Policy
+from ...task_router import TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL
+from .. import GENERATE, Jwt, Nbf
+
+__all__ = ["CapabilityOptions", "TaskRouterCapabilityToken"]
+
+_js = _core.json_string
+
+# The claim a channel kind adds after the policies (twilio _generate_payload).
+_KIND_CLAIM: Final = {"WK": b',"worker_sid":', "WQ": b',"taskqueue_sid":'}
+
+
+class CapabilityOptions(TypedDict, total=False):
+    """The keywords of every capability token class (twilio's ``**kwargs``),
+    for type checkers; see :class:`TaskRouterCapabilityToken`."""
+
+    nbf: Nbf
+    valid_until: int | None
+    allow_web_sockets: bool
+    allow_fetch_self: bool
+    allow_update_self: bool
+    allow_delete_self: bool
+    allow_fetch_subresources: bool
+    allow_update_subresources: bool
+    allow_delete_subresources: bool
+
+
+class TaskRouterCapabilityToken(ChannelCapability, Jwt):
+    """A TaskRouter capability token, as twilio 6 and later make it: the
+    base of :class:`~twilio_trcap.jwt.taskrouter.capabilities.WorkerCapabilityToken`,
+    ``TaskQueueCapabilityToken`` and ``WorkspaceCapabilityToken``, which
+    say what the channel is (this class cannot be made itself).
+
+    :param account_sid: the account (``AC...``): the ``iss`` claim.
+    :param auth_token: the account's auth token (str or bytes), the HS256
+        key; kept only inside the C core, never shown.
+    :param workspace_sid: the Workspace (``WS...``).
+    :param channel_id: the channel, with the subclass's prefix.
+    :param ttl: seconds from minting to ``exp``; 3600 by default.
+
+    Keyword-only (:class:`CapabilityOptions`):
+
+    :param nbf: the ``nbf`` claim: :data:`~twilio_trcap.jwt.GENERATE` (the
+        minting time, the default), seconds since the epoch, or ``None`` to
+        leave it out.
+    :param valid_until: a fixed ``exp`` (seconds since the epoch) that
+        overrides `ttl`; ``None`` by default.
+    :param allow_web_sockets: allow GET and POST on the channel's event
+        stream (default ``True``).
+    :param allow_fetch_self: allow GET on the channel's resource (default
+        ``True``).
+    :param allow_update_self: allow POST on it (default ``False``).
+    :param allow_delete_self: allow DELETE on it (default ``False``).
+    :param allow_fetch_subresources: allow GET on its subresources (default
+        ``False``).
+    :param allow_update_subresources: allow POST on them (default ``False``).
+    :param allow_delete_subresources: allow DELETE on them (default
+        ``False``).
+    :raises TypeError: a sid is not a str, the auth token neither str nor
+        bytes, a time not an int, an ``allow_*`` flag not a bool, or an
+        unknown keyword is given (twilio ignored unknown keywords).
+    :raises ValueError: a sid is empty or has the wrong prefix, the auth
+        token is empty, `ttl` is negative.
+    :raises OverflowError: `nbf` or `valid_until` does not fit a signed
+        64-bit int.
+
+    Policies are added in twilio's order: the event stream, then the
+    resource's fetch, update and delete, then its subresources' fetch,
+    delete and update, then (for a Worker) the Worker's own.
+    """
+
+    __slots__ = ("_account_sid", "_workspace_sid", "_channel_id")
+
+    VERSION: ClassVar[str] = "v1"
+    DOMAIN: ClassVar[str] = TASK_ROUTER_BASE_URL
+    EVENTS_BASE_URL: ClassVar[str] = TASK_ROUTER_BASE_WS_URL
+    #: The channel sid prefix of the subclass: ``WK``, ``WQ`` or ``WS``.
+    CHANNEL_PREFIX: ClassVar[str]
+
+    #: The ``allow_*`` keywords and their defaults, in the order twilio
+    #: applies them (subresources: fetch, delete, update).
+    _FLAGS: ClassVar[dict[str, bool]] = {
+        "allow_web_sockets": True,
+        "allow_fetch_self": True,
+        "allow_update_self": False,
+        "allow_delete_self": False,
+        "allow_fetch_subresources": False,
+        "allow_delete_subresources": False,
+        "allow_update_subresources": False,
+    }
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str | bytes,
+        workspace_sid: str,
+        channel_id: str,
+        ttl: int = 3600,
+        **options: Unpack[CapabilityOptions],
+    ) -> None:
+        self._build(account_sid, auth_token, workspace_sid, channel_id, "channel_id", ttl, options)
+
+    def _build(
+        self,
+        account_sid: object,
+        auth_token: object,
+        workspace_sid: object,
+        channel_id: object,
+        channel_name: str,
+        ttl: object,
+        options: Mapping[str, object],
+    ) -> None:
+        """What every constructor does: check the arguments, key the core
+        with the claims around the policies, then call the ``allow_*``
+        method of each flag that is on."""
+        for name in options:
+            if name not in self._FLAGS and name not in ("nbf", "valid_until"):
+                # twilio's **kwargs silently ignored a misspelt permission.
+                raise TypeError(
+                    f"{type(self).__name__}() got an unexpected keyword argument {name!r}"
+                )
+        flags = {name: check_flag(options.get(name, on), name) for name, on in self._FLAGS.items()}
+        self._account_sid, self._workspace_sid, self._channel_id = self._check_sids(
+            account_sid, workspace_sid, channel_id, channel_name, (self.CHANNEL_PREFIX,)
+        )
+        a, c = _js(self._account_sid), _js(self._channel_id)
+        kind = _KIND_CLAIM.get(self.CHANNEL_PREFIX)
+        # Claims in twilio's order: its _generate_payload, then iss, exp and
+        # nbf added by Jwt.payload.  Everything after the policies varies
+        # only in exp and nbf: the core keeps head + policies + mid.
+        head = b"".join(
+            (
+                b'{"account_sid":', a,
+                b',"workspace_sid":', _js(self._workspace_sid),
+                b',"channel":', c,
+                b',"version":', _js(self.VERSION),
+                b',"friendly_name":', c,
+                b',"policies":[',
+            )
+        )  # fmt: skip
+        mid = b"]" + (kind + c if kind else b"") + b',"iss":' + a + b',"exp":'
+        self._minter = _core.Minter(
+            check_key(auth_token, "auth_token"), head=head, mid=mid, name="auth_token"
+        )
+        self._init_times(ttl, options.get("nbf", GENERATE), options.get("valid_until"))
+        for name, on in flags.items():
+            if on:
+                getattr(self, name)()
+
+    # -- what the reference exposes -----------------------------------------
+
+    @property
+    def workspace_url(self) -> str:
+        """The Workspace's URL."""
+        return f"{self.DOMAIN}/{self.VERSION}/Workspaces/{self._workspace_sid}"
+
+    @property
+    @abc.abstractmethod
+    def resource_url(self) -> str:
+        """The channel's own resource."""
+
+    @property
+    def headers(self) -> dict[str, Any]:
+        """``{"typ": "JWT", "alg": "HS256"}`` (a new dict)."""
+        return {"typ": "JWT", "alg": self.ALGORITHM}
+
+    # -- permissions -----------------------------------------------------------
+
+    def allow_web_sockets(self, channel_id: str | None = None) -> None:
+        """Allows GET and POST on a channel's event stream: this token's
+        channel, or `channel_id`.
+
+        :raises TypeError: `channel_id` is not a str or None.
+        :raises ValueError: `channel_id` is not a Worker, TaskQueue or
+            Workspace sid.
+        """
+        channel = (
+            self._channel_id
+            if channel_id is None
+            else check_sid(channel_id, "channel_id", ("WK", "WQ", "WS"))
+        )
+        url = f"{self.EVENTS_BASE_URL}/{self._account_sid}/{channel}"
+        self._grant(url, "GET")
+        self._grant(url, "POST")
+
+    def allow_fetch_self(self) -> None:
+        """Allows GET on the channel's resource."""
+        self._grant(self.resource_url, "GET")
+
+    def allow_update_self(self) -> None:
+        """Allows POST on the channel's resource."""
+        self._grant(self.resource_url, "POST")
+
+    def allow_delete_self(self) -> None:
+        """Allows DELETE on the channel's resource."""
+        self._grant(self.resource_url, "DELETE")
+
+    def allow_fetch_subresources(self) -> None:
+        """Allows GET on every subresource of the channel's resource."""
+        self._grant(f"{self.resource_url}/**", "GET")
+
+    def allow_update_subresources(self) -> None:
+        """Allows POST on every subresource of the channel's resource."""
+        self._grant(f"{self.resource_url}/**", "POST")
+
+    def allow_delete_subresources(self) -> None:
+        """Allows DELETE on every subresource of the channel's resource."""
+        self._grant(f"{self.resource_url}/**", "DELETE")
+
+    #: twilio's private way to add a policy, kept for code that reached for
+    #: it (twilio 6+ has no public one): the same as :meth:`add_policy`.
+    _make_policy = PolicyMethods.add_policy
+
+    # -- the token ---------------------------------------------------------------
+
+    def _sign(self, now: int, exp: int, nbf: int | None) -> str:
+        if nbf is None:
+            return self._minter.mint(exp, b"}")
+        return self._minter.mint(exp, b',"nbf":', nbf, b"}")
+
+    @classmethod
+    def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> Self:
+        channel = payload.get("channel")
+        if not isinstance(channel, str):
+            raise TypeError("the channel claim must be a str")
+        kind = cls._kind_of(channel)
+        token = kind.__new__(kind)
+        times = {"nbf": payload.get("nbf"), "valid_until": payload.get("exp")}
+        no_defaults = dict.fromkeys(kind._FLAGS, False)
+        token._build(
+            payload.get("account_sid"), key, payload.get("workspace_sid"), channel, "channel",
+            3600, {**times, **no_defaults},
+        )  # fmt: skip
+        policies = payload.get("policies")
+        if not isinstance(policies, list):
+            raise TypeError("the policies claim must be a list")
+        fragments = [Policy.coerce(p).to_json() for p in policies]
+        token._minter.set_policies(fragments)
+        return token
+
+    @classmethod
+    def _kind_of(cls, channel: str) -> type[Self]:
+        """The class (this one or a subclass) for a channel sid."""
+        from .capabilities import (
+            TaskQueueCapabilityToken,
+            WorkerCapabilityToken,
+            WorkspaceCapabilityToken,
+        )
+
+        for kind in (WorkerCapabilityToken, TaskQueueCapabilityToken, WorkspaceCapabilityToken):
+            if issubclass(kind, cls) and channel.startswith(kind.CHANNEL_PREFIX):
+                return cast("type[Self]", kind)
+        raise ValueError(f"channel {channel!r} is not the channel of a {cls.__name__}")

@@ -1,0 +1,389 @@
+"""The TaskRouter API of twilio-python 5.3 to 5.7: ``twilio.task_router``.
+
+``TaskRouterWorkerCapability``, ``TaskRouterTaskQueueCapability`` and
+``TaskRouterWorkspaceCapability`` (and the general ``TaskRouterCapability``
+whose channel may be any of the three) mint the tokens of twilio-python
+5.7.0, the last release of that generation, with its default policies in
+its order and its claims in its order.  Change
+``from twilio.task_router import ...`` to
+``from twilio_trcap.task_router_v5 import ...``; for twilio 4.5 to 5.2 use
+:mod:`twilio_trcap.task_router_v4_5`, whose Worker defaults differ.
+
+On purpose, and unlike the reference: sids are checked by class (a
+``TaskRouterWorkerCapability`` needs a ``WK`` sid), a ``None`` sid is a
+``TypeError``, an empty key or a negative ttl is a ``ValueError``, and
+importing this module does not change the process's warning filters.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final
+
+from . import _core
+from ._capability import REQUIRED_JSON, ChannelCapability
+from ._checks import check_claim_time, check_key, check_ttl, current_time
+from .policy import OPTIONAL, REQUIRED, Policy
+from .task_router import TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL
+
+__all__ = [
+    "OPTIONAL",
+    "REQUIRED",
+    "TASK_ROUTER_BASE_EVENTS_URL",
+    "TASK_ROUTER_BASE_URL",
+    "TASK_ROUTER_VERSION",
+    "TaskRouterCapability",
+    "TaskRouterTaskQueueCapability",
+    "TaskRouterWorkerCapability",
+    "TaskRouterWorkspaceCapability",
+]
+
+TASK_ROUTER_BASE_EVENTS_URL: Final = TASK_ROUTER_BASE_WS_URL
+TASK_ROUTER_VERSION: Final = "v1"
+
+_js = _core.json_string
+
+# The channel kinds: a Workspace, a Worker or a TaskQueue sid, and the claim
+# each adds after "channel" (twilio 5.x generate_token).
+_KIND_CLAIM: Final = {"WS": b"", "WK": b',"worker_sid":', "WQ": b',"taskqueue_sid":'}
+
+
+class TaskRouterCapability(ChannelCapability):
+    """A TaskRouter capability token for a Worker, a TaskQueue or a
+    Workspace channel, as twilio 5.3 to 5.7 made it.
+
+    :param account_sid: the account (``AC...``): the ``iss`` claim.
+    :param auth_token: the account's auth token (str or bytes), the HS256
+        key; kept only inside the C core, never shown.
+    :param workspace_sid: the Workspace (``WS...``).
+    :param channel_id: the channel: a Worker (``WK...``), a TaskQueue
+        (``WQ...``) or the Workspace itself (``WS...``, equal to
+        `workspace_sid`).
+    :raises TypeError: a sid is not a str (``None`` included); the auth
+        token is neither str nor bytes.
+    :raises ValueError: a sid is empty or has the wrong prefix; a Workspace
+        channel is not `workspace_sid`; the auth token is empty.
+
+    A new object allows GET and POST on the channel's event stream, then
+    for a Worker channel GET on the Workspace's Activities, on every Task
+    and on the Worker's Reservations, then GET on the channel's own
+    resource.  Each ``allow_*`` call appends more; :meth:`allow`,
+    :meth:`deny` and :meth:`add_policy` append policies of one's own.
+    """
+
+    __slots__ = (
+        "_account_sid",
+        "_workspace_sid",
+        "_channel_id",
+        "_minter",
+        "_head",
+        "_mid",
+        "_tail",
+        "__weakref__",
+    )
+
+    #: The channel prefixes this class accepts.
+    _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = ("WS", "WK", "WQ")
+
+    def __init__(
+        self, account_sid: str, auth_token: str | bytes, workspace_sid: str, channel_id: str
+    ) -> None:
+        self._setup(account_sid, auth_token, workspace_sid, channel_id, "channel_id")
+
+    def _setup(
+        self,
+        account_sid: object,
+        auth_token: object,
+        workspace_sid: object,
+        channel_id: object,
+        channel_name: str,
+    ) -> None:
+        self._account_sid, self._workspace_sid, self._channel_id = self._check_sids(
+            account_sid, workspace_sid, channel_id, channel_name, self._CHANNEL_PREFIXES
+        )
+        self._minter = _core.Minter(check_key(auth_token, "auth_token"), name="auth_token")
+        a, c = _js(self._account_sid), _js(self._channel_id)
+        kind = _KIND_CLAIM[self.channel_prefix]
+        # Claims in twilio 5.x's order: iss, exp, version, friendly_name,
+        # policies, account_sid, workspace_sid, channel, worker_sid or
+        # taskqueue_sid.  exp comes before the policies, so the token is
+        # signed from parts (Minter.sign) rather than head + policies + tail.
+        self._head = b'{"iss":' + a + b',"exp":'
+        self._mid = b',"version":"v1","friendly_name":' + c + b',"policies":['
+        self._tail = b"".join(
+            (
+                b'],"account_sid":', a,
+                b',"workspace_sid":', _js(self._workspace_sid),
+                b',"channel":', c,
+                kind, c if kind else b"",
+                b"}",
+            )
+        )  # fmt: skip
+        self._add_default_policies()
+
+    def _add_default_policies(self) -> None:
+        # twilio 5.3+ __init__: event channel, setup_resource(), own resource.
+        self.allow_web_sockets()
+        self.setup_resource()
+        self._grant(self.resource_url, "GET")
+
+    # -- what the reference exposes ---------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """The Workspace's URL (twilio 5.x called it ``base_url``)."""
+        return f"{TASK_ROUTER_BASE_URL}/{TASK_ROUTER_VERSION}/Workspaces/{self._workspace_sid}"
+
+    @property
+    def resource_url(self) -> str:
+        """The channel's own resource: the Worker, the TaskQueue or the
+        Workspace."""
+        prefix = self.channel_prefix
+        if prefix == "WK":
+            return f"{self.base_url}/Workers/{self._channel_id}"
+        if prefix == "WQ":
+            return f"{self.base_url}/TaskQueues/{self._channel_id}"
+        return self.base_url
+
+    def get_resource_url(self) -> str:
+        """The channel's own resource URL (see :attr:`resource_url`)."""
+        return self.resource_url
+
+    def setup_resource(self) -> None:
+        """Kept from twilio 5.x, where the constructor called it: for a
+        Worker channel it allows GET on the Workspace's Activities, on every
+        Task and on the Worker's Reservations (calling it again adds them
+        again, as it did); for other channels it adds nothing."""
+        if self.channel_prefix == "WK":
+            self._grant(f"{self.base_url}/Activities", "GET")
+            self._grant(f"{self.base_url}/Tasks/**", "GET")
+            self._grant(f"{self.resource_url}/Reservations/**", "GET")
+
+    def validate_jwt(self) -> None:
+        """Kept from twilio 5.x, where it checked the sids.  The sids are
+        checked when the object is made and cannot change, so this does
+        nothing."""
+
+    def allow_web_sockets(self, channel_id: str | None = None) -> None:
+        """Allows GET and POST on the channel's event stream.
+
+        :param channel_id: ``None`` or the capability's own channel.  twilio
+            5.x ignored this argument and always granted its own channel;
+            rather than do silently something other than asked, another
+            channel is refused.
+        :raises ValueError: `channel_id` is another channel.
+        """
+        if channel_id is not None and channel_id != self._channel_id:
+            raise ValueError(
+                f"allow_web_sockets grants the capability's own channel "
+                f"{self._channel_id!r}, not {channel_id!r} (twilio 5.x ignored the argument); "
+                "use allow(url, 'GET') for another channel's event stream"
+            )
+        url = f"{TASK_ROUTER_BASE_EVENTS_URL}/{self._account_sid}/{self._channel_id}"
+        self._grant(url, "GET")
+        self._grant(url, "POST")
+
+    # -- permissions on the channel's own resource ---------------------------
+
+    def allow_fetch_subresources(self) -> None:
+        """Allows GET on every subresource of the channel's resource."""
+        self._grant(f"{self.resource_url}/**", "GET")
+
+    def allow_updates(self) -> None:
+        """Allows POST on the channel's resource."""
+        self._grant(self.resource_url, "POST")
+
+    def allow_updates_subresources(self) -> None:
+        """Allows POST on every subresource of the channel's resource."""
+        self._grant(f"{self.resource_url}/**", "POST")
+
+    def allow_delete(self) -> None:
+        """Allows DELETE on the channel's resource."""
+        self._grant(self.resource_url, "DELETE")
+
+    def allow_delete_subresources(self) -> None:
+        """Allows DELETE on every subresource of the channel's resource."""
+        self._grant(f"{self.resource_url}/**", "DELETE")
+
+    # -- twilio 4.0's methods, deprecated since 4.5 ---------------------------
+
+    def _check_worker(self, name: str) -> None:
+        # The reference's message and category, pointing at the caller of
+        # the deprecated method; without its warnings.simplefilter('always',
+        # DeprecationWarning) at import, so the usual filters decide.
+        warnings.warn(f"Call to deprecated function {name}.", DeprecationWarning, stacklevel=3)
+        if self.channel_prefix != "WK":
+            raise ValueError(
+                f"{name}() applies to a Worker channel ('WK...') only, not {self._channel_id!r}"
+            )
+
+    def allow_worker_fetch_attributes(self) -> None:
+        """Deprecated (as in twilio 5.x): allows GET on the Worker.
+
+        :raises ValueError: the channel is not a Worker.
+        """
+        self._check_worker("allow_worker_fetch_attributes")
+        self._grant(self.resource_url, "GET")
+
+    def allow_worker_activity_updates(self) -> None:
+        """Deprecated (as in twilio 5.x): allows POST on the Worker with an
+        ``ActivitySid``.
+
+        :raises ValueError: the channel is not a Worker.
+        """
+        self._check_worker("allow_worker_activity_updates")
+        self._grant(self.resource_url, "POST", {"ActivitySid": REQUIRED_JSON})
+
+    def allow_task_reservation_updates(self) -> None:
+        """Deprecated (as in twilio 5.x): allows POST on every Task's
+        subresources, without the ``ReservationStatus`` filter twilio 4.0
+        had.
+
+        :raises ValueError: the channel is not a Worker.
+        """
+        self._check_worker("allow_task_reservation_updates")
+        self._grant(f"{self.base_url}/Tasks/**", "POST")
+
+    # -- policies -------------------------------------------------------------
+
+    def make_policy(
+        self,
+        url: str,
+        method: str,
+        allowed: bool = True,
+        query_filter: Mapping[str, Any] | None = None,
+        post_filter: Mapping[str, Any] | None = None,
+    ) -> Policy:
+        """A policy, not added: append it to :attr:`policies` to add it.
+
+        :raises TypeError: an argument has the wrong type.
+        :raises ValueError: an empty url or method.
+        """
+        return Policy(url, method, allowed, query_filter, post_filter)
+
+    # -- the token --------------------------------------------------------------
+
+    def generate_token(self, ttl: int = 3600, *, now: int | None = None) -> str:
+        """The signed token (a str): HS256, expiring ``ttl`` seconds from now.
+
+        :param ttl: seconds the token is valid for; 3600 by default.
+        :param now: the time to mint at, in seconds since the epoch; the
+            current time by default.
+        :raises TypeError: `ttl` or `now` is not an int.
+        :raises ValueError: `ttl` is negative.
+        :raises OverflowError: ``now + ttl`` does not fit a signed 64-bit int.
+        """
+        exp = check_claim_time(current_time(now) + check_ttl(ttl), "exp")
+        minter = self._minter
+        return minter.sign(self._head, exp, self._mid, b",".join(minter.policies()), self._tail)
+
+
+class TaskRouterWorkerCapability(TaskRouterCapability):
+    """The capability token of a Worker (``WK...``), as twilio 5.3 to 5.7
+    made it.
+
+    :param account_sid: the account (``AC...``).
+    :param auth_token: the account's auth token (str or bytes).
+    :param workspace_sid: the Workspace (``WS...``).
+    :param worker_sid: the Worker (``WK...``).
+    :raises TypeError: a sid is not a str; the auth token is neither str
+        nor bytes.
+    :raises ValueError: a sid is empty or has the wrong prefix; the auth
+        token is empty.
+
+    A new object allows GET and POST on the Worker's event stream, GET on
+    the Worker, then GET on the Workspace's Activities, on every Task and on
+    the Worker's Reservations.
+    """
+
+    __slots__ = ()
+
+    _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = ("WK",)
+
+    def __init__(
+        self, account_sid: str, auth_token: str | bytes, workspace_sid: str, worker_sid: str
+    ) -> None:
+        self._setup(account_sid, auth_token, workspace_sid, worker_sid, "worker_sid")
+
+    def _add_default_policies(self) -> None:
+        # twilio 5.3+: the base class's defaults (setup_resource adds nothing
+        # here), then the Worker's lists.
+        TaskRouterCapability._add_default_policies(self)
+        self._grant(self.activity_url, "GET")
+        self._grant(self.reservations_url, "GET")
+        self._grant(self.worker_reservations_url, "GET")
+
+    def setup_resource(self) -> None:
+        """Kept from twilio 5.x; adds nothing for this class."""
+
+    @property
+    def activity_url(self) -> str:
+        """The Workspace's Activities."""
+        return f"{self.base_url}/Activities"
+
+    @property
+    def reservations_url(self) -> str:
+        """Every Task and its subresources (twilio's name for it)."""
+        return f"{self.base_url}/Tasks/**"
+
+    @property
+    def worker_reservations_url(self) -> str:
+        """The Worker's Reservations and their subresources."""
+        return f"{self.resource_url}/Reservations/**"
+
+    def allow_activity_updates(self) -> None:
+        """Allows POST on the Worker with an ``ActivitySid``: the Worker may
+        change its Activity."""
+        self._grant(self.resource_url, "POST", {"ActivitySid": REQUIRED_JSON})
+
+    def allow_reservation_updates(self) -> None:
+        """Allows POST on every Task's subresources and on the Worker's
+        Reservations: the Worker may accept or reject reservations."""
+        self._grant(self.reservations_url, "POST")
+        self._grant(self.worker_reservations_url, "POST")
+
+
+class TaskRouterTaskQueueCapability(TaskRouterCapability):
+    """The capability token of a TaskQueue (``WQ...``), as twilio 5.x made
+    it.
+
+    :param account_sid: the account (``AC...``).
+    :param auth_token: the account's auth token (str or bytes).
+    :param workspace_sid: the Workspace (``WS...``).
+    :param channel_id: the TaskQueue (``WQ...``).
+    :raises TypeError: a sid is not a str; the auth token is neither str
+        nor bytes.
+    :raises ValueError: a sid is empty or has the wrong prefix; the auth
+        token is empty.
+
+    A new object allows GET and POST on the TaskQueue's event stream and
+    GET on the TaskQueue.
+    """
+
+    __slots__ = ()
+
+    _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = ("WQ",)
+
+
+class TaskRouterWorkspaceCapability(TaskRouterCapability):
+    """The capability token of a Workspace, as twilio 5.x made it.
+
+    :param account_sid: the account (``AC...``).
+    :param auth_token: the account's auth token (str or bytes).
+    :param workspace_sid: the Workspace (``WS...``), also the channel.
+    :raises TypeError: a sid is not a str; the auth token is neither str
+        nor bytes.
+    :raises ValueError: a sid is empty or has the wrong prefix; the auth
+        token is empty.
+
+    A new object allows GET and POST on the Workspace's event stream and
+    GET on the Workspace.
+    """
+
+    __slots__ = ()
+
+    _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = ("WS",)
+
+    def __init__(self, account_sid: str, auth_token: str | bytes, workspace_sid: str) -> None:
+        self._setup(account_sid, auth_token, workspace_sid, workspace_sid, "workspace_sid")
