@@ -19,6 +19,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 
 #include <math.h>
 #include <string.h>
@@ -44,14 +45,19 @@
  * filter, shallow enough to stop a self-referencing dict early. */
 #define MAX_JSON_DEPTH 32
 
-/* Parts of a payload handled without a heap allocation. */
-#define STACK_PARTS 16
-
 static const char default_header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 
 typedef struct {
-    EVP_MAC *hmac;              /* fetched once, owned */
+    EVP_MAC *hmac;              /* fetched once, owned (one-off MACs) */
+    EVP_MD *sha256;             /* fetched once, owned (Minter keys) */
+    /* The running MAC of every mint made under the GIL, owned.  A mint
+     * runs no Python code while it uses it (the token's str is allocated
+     * before), so one per interpreter serves all Minters and saves each
+     * object a context of its own; mint_each, which releases the GIL,
+     * makes its own. */
+    EVP_MD_CTX *scratch;
     PyTypeObject *minter_type;  /* owned */
+    PyTypeObject *template_type;  /* owned */
     /* twilio_trcap.errors classes the decoder raises, owned */
     PyObject *malformed_error;
     PyObject *signature_error;
@@ -437,166 +443,205 @@ error:
  *
  * A capability token's payload is
  *
- *     head  +  policy JSON, comma-separated  +  mid  +  tail parts
+ *     head  +  policy JSON, comma-separated  +  mid  +  tail parts  +  end
  *
- * where head and mid are the constant claims around the policies array
- * and the tail (given to each mint() call) holds the time claims.  The
- * policies live here, not in Python, so that adding one and minting are
- * each a single C call made under the GIL: a thread can never mint from a
- * cached prefix that misses a policy another thread has just added.
+ * where head, mid and end are the constant claims around the policies
+ * array and the time claims, and the tail (given to each mint() call)
+ * holds the time claims.  The policies live here, not in Python, so that
+ * adding one and minting are each a single C call made under the GIL: a
+ * thread can never mint from a prepared prefix that misses a policy
+ * another thread has just added.
+ *
+ * Pieces and templates.  head, mid, end and each policy is a piece: JSON
+ * text (bytes), or a Template: bytes and ints, an int k standing for field
+ * k of the Minter's `fields` (a str field is written JSON-escaped without
+ * its quotes, an int field in decimal).  A capability class describes its
+ * payload once, as module constants; each object escapes its fields once
+ * and keeps references to the shared templates, which are expanded into
+ * token parts only when a token is written.  No per-object JSON is built.
+ * Escaping is per code point, so the escape of a concatenation is the
+ * concatenation of the escapes, and a field may sit inside a JSON string
+ * (a sid inside a URL).
+ *
+ * Pieces hold only exact bytes and Templates of exact bytes and ints
+ * (checked on the way in): none can refer back to a Minter, so no
+ * reference cycle passes through one and neither type takes part in
+ * garbage collection.
+ *
+ * Re-minting.  The first mint after the policies change writes the token
+ * from scratch (a capability minted once, the common case for a web
+ * request, pays for no cache it would not use).  The second prepares the
+ * prefix head + policies + mid (token.h, trcap_prepared): its encoding and
+ * the HMAC state after it are kept, and every later mint copies the one
+ * and resumes the other, hashing and encoding only the tail.
  */
+
+/* Parts of a token handled without a heap allocation: the seed's fresh
+ * request, six policies of about ten parts each, fits. */
+#define STACK_PARTS 128
 
 typedef struct {
     PyObject_HEAD
-    EVP_MAC_CTX *mac;               /* keyed HMAC-SHA256, owned; holds the key */
-    unsigned char *header_b64;      /* BASE64URL(header), PyMem, owned */
+    trcap_hmac_key key;             /* prepared HMAC-SHA256 key, owned; holds the key */
+    EVP_MD_CTX *run;                /* the module's scratch MAC context, borrowed */
+    unsigned char *header_b64;      /* BASE64URL(header): header_inline or PyMem, owned */
     size_t header_b64_length;
-    PyObject *head;                 /* bytes, owned */
-    PyObject *mid;                  /* bytes, owned */
-    /* list of bytes, owned.  It only ever holds bytes (add_policy and
-     * set_policies check), so no reference cycle can pass through a
-     * Minter, and the type need not take part in garbage collection. */
-    PyObject *policies;
-    PyObject *prefix;               /* head + policies + mid, owned; NULL: stale */
+    unsigned char header_inline[48];  /* room for the default header's 36 */
+    PyObject *head;                 /* piece, owned */
+    PyObject *mid;                  /* piece, owned */
+    PyObject *end;                  /* piece, owned */
+    PyObject *policies;             /* list of pieces, owned */
+    /* The fields templates refer to: nfields parts, then the escaped text
+     * they point into, in one PyMem block, owned (NULL when none). */
+    trcap_part *fields;
+    Py_ssize_t nfields;
+    trcap_prepared prepared;        /* valid when prepared.text != NULL */
+    int minted;                     /* a token was minted since the policies changed */
+    /* The module's Template type, borrowed like `run`: the module outlives
+     * every object of its types (each holds its type, which holds the
+     * module). */
+    PyTypeObject *template_type;
 } MinterObject;
 
-/* Keys the MAC with `key` (str as UTF-8, or bytes).  The only copy made
- * here is the UTF-8 of a non-ASCII str, wiped before it is freed; an ASCII
- * str and bytes are read in place. */
-static EVP_MAC_CTX *
-keyed_mac(module_state *state, PyObject *key, const char *name)
+/* The bytes of `key` (str as UTF-8, or bytes) for keying a MAC.  The only
+ * copy made is the UTF-8 of a non-ASCII str (*copy, PyMem), which the
+ * caller wipes and frees with release_key_copy(); an ASCII str and bytes
+ * are read in place. */
+static int
+key_bytes(PyObject *key, const char *name, const unsigned char **p, size_t *n,
+          unsigned char **copy, size_t *copy_size)
 {
-    EVP_MAC_CTX *mac = NULL;
-    unsigned char *copy = NULL;
-    size_t copy_size = 0;
-    const unsigned char *p;
-    size_t n;
-
+    *copy = NULL;
+    *copy_size = 0;
     if (PyBytes_Check(key)) {
-        p = (const unsigned char *)PyBytes_AS_STRING(key);
-        n = (size_t)PyBytes_GET_SIZE(key);
+        *p = (const unsigned char *)PyBytes_AS_STRING(key);
+        *n = (size_t)PyBytes_GET_SIZE(key);
     }
     else if (PyUnicode_Check(key)) {
         trcap_text t;
         trcap_status st;
         if (text_of(key, &t) < 0) {
-            goto error;
+            return -1;
         }
         if (PyUnicode_IS_ASCII(key)) {
-            p = (const unsigned char *)t.data;
-            n = t.length;
+            *p = (const unsigned char *)t.data;
+            *n = t.length;
         }
         else {
-            st = trcap_utf8_size(&t, &copy_size);
+            st = trcap_utf8_size(&t, copy_size);
             if (st != TRCAP_OK) {
                 raise_status(st, name);
-                goto error;
+                return -1;
             }
-            copy = PyMem_Malloc(copy_size ? copy_size : 1);
-            if (copy == NULL) {
+            *copy = PyMem_Malloc(*copy_size ? *copy_size : 1);
+            if (*copy == NULL) {
                 PyErr_NoMemory();
-                goto error;
+                return -1;
             }
-            (void)trcap_utf8_write(copy, &t);
-            p = copy;
-            n = copy_size;
+            (void)trcap_utf8_write(*copy, &t);
+            *p = *copy;
+            *n = *copy_size;
         }
     }
     else {
         PyErr_Format(PyExc_TypeError, "%s must be str or bytes, not %.100s",
                      name, Py_TYPE(key)->tp_name);
+        return -1;
+    }
+    if (*n == 0) {
+        PyErr_Format(PyExc_ValueError, "%s must not be empty", name);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+release_key_copy(unsigned char *copy, size_t size)
+{
+    if (copy != NULL) {
+        OPENSSL_cleanse(copy, size);
+        PyMem_Free(copy);
+    }
+}
+
+/* Prepares `k` from `key` for the Minter (RFC 2104 over EVP_MD). */
+static int
+prepare_key(module_state *state, PyObject *key, const char *name, trcap_hmac_key *k)
+{
+    unsigned char *copy;
+    size_t copy_size, n;
+    const unsigned char *p;
+    trcap_status st;
+    int rc = -1;
+
+    if (key_bytes(key, name, &p, &n, &copy, &copy_size) < 0) {
         goto error;
     }
-    if (n == 0) {
-        PyErr_Format(PyExc_ValueError, "%s must not be empty", name);
+    st = trcap_hmac_key_set(k, state->sha256, p, n);
+    if (st != TRCAP_OK) {
+        raise_status(st, "keying HMAC-SHA256");
+        goto error;
+    }
+    rc = 0;
+
+error:
+    release_key_copy(copy, copy_size);
+    return rc;
+}
+
+/* A context keyed with `key` for a one-off HMAC-SHA256 (EVP_MAC): the
+ * decoder's signature check. */
+static EVP_MAC_CTX *
+keyed_mac(module_state *state, PyObject *key, const char *name)
+{
+    EVP_MAC_CTX *mac = NULL;
+    unsigned char *copy;
+    size_t copy_size, n;
+    const unsigned char *p;
+
+    if (key_bytes(key, name, &p, &n, &copy, &copy_size) < 0) {
         goto error;
     }
     mac = trcap_hmac_new(state->hmac, p, n);
     if (mac == NULL) {
         raise_openssl_error("keying HMAC-SHA256");
-        goto error;
     }
 
 error:
-    if (copy != NULL) {
-        OPENSSL_cleanse(copy, copy_size);
-        PyMem_Free(copy);
-    }
+    release_key_copy(copy, copy_size);
     return mac;
 }
 
-static PyObject *
-Minter_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+static int
+is_int(PyObject *o)
 {
-    static char *kwlist[] = {"key", "header", "head", "mid", "name", NULL};
-    PyObject *key;
-    const char *header = default_header;
-    Py_ssize_t header_length = (Py_ssize_t)(sizeof default_header - 1);
-    PyObject *head = NULL, *mid = NULL;  /* borrowed from the arguments */
-    const char *name = "key";
-    MinterObject *self = NULL;
-    PyObject *module;
-    size_t size;
-    trcap_status st;
+    return PyLong_Check(o) && !PyBool_Check(o);
+}
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|y#$SSs:Minter", kwlist,
-                                     &key, &header, &header_length, &head, &mid,
-                                     &name)) {
-        goto error;
+/* A payload number: an int (not a bool) that fits int64. */
+static int
+int64_of(PyObject *o, int64_t *v)
+{
+    int overflow = 0;
+    long long n = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) {
+        PyErr_SetString(PyExc_OverflowError,
+                        "a time claim does not fit a signed 64-bit integer");
+        return -1;
     }
-    module = PyType_GetModuleByDef(type, &core_module);  /* borrowed */
-    if (module == NULL) {
-        goto error;
+    if (n == -1 && PyErr_Occurred()) {
+        return -1;
     }
-    self = (MinterObject *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        goto error;
-    }
-    self->head = head ? Py_NewRef(head) : PyBytes_FromStringAndSize(NULL, 0);
-    self->mid = mid ? Py_NewRef(mid) : PyBytes_FromStringAndSize(NULL, 0);
-    self->policies = PyList_New(0);
-    if (self->head == NULL || self->mid == NULL || self->policies == NULL) {
-        goto error;
-    }
-    st = trcap_b64url_size((size_t)header_length, &size);
-    if (st != TRCAP_OK) {
-        raise_status(st, "header");
-        goto error;
-    }
-    self->header_b64 = PyMem_Malloc(size ? size : 1);
-    if (self->header_b64 == NULL) {
-        PyErr_NoMemory();
-        goto error;
-    }
-    self->header_b64_length = size;
-    (void)trcap_b64url_encode(self->header_b64, (const unsigned char *)header,
-                              (size_t)header_length);
-    self->mac = keyed_mac(get_state(module), key, name);
-    if (self->mac == NULL) {
-        goto error;
-    }
-    return (PyObject *)self;
-
-error:
-    Py_XDECREF(self);
-    return NULL;
+    *v = (int64_t)n;
+    return 0;
 }
 
 static void
-Minter_dealloc(MinterObject *self)
+bytes_part(trcap_part *part, PyObject *bytes)
 {
-    PyTypeObject *tp = Py_TYPE(self);
-    /* EVP_MAC_CTX_free wipes the key OpenSSL holds: the HMAC provider frees
-     * it with OPENSSL_secure_clear_free, the SHA-256 states keyed from it
-     * are freed with OPENSSL_clear_free. */
-    EVP_MAC_CTX_free(self->mac);
-    PyMem_Free(self->header_b64);
-    Py_XDECREF(self->head);
-    Py_XDECREF(self->mid);
-    Py_XDECREF(self->policies);
-    Py_XDECREF(self->prefix);
-    tp->tp_free((PyObject *)self);
-    Py_DECREF(tp);
+    part->bytes = (const unsigned char *)PyBytes_AS_STRING(bytes);
+    part->length = (size_t)PyBytes_GET_SIZE(bytes);
+    part->number = 0;
 }
 
 /* Parts of a payload from Python: bytes are JSON text, ints are numbers
@@ -608,24 +653,14 @@ parts_from_args(PyObject *const *args, Py_ssize_t nargs, trcap_part *parts)
     for (Py_ssize_t i = 0; i < nargs; i++) {
         PyObject *o = args[i];
         if (PyBytes_Check(o)) {
-            parts[i].bytes = (const unsigned char *)PyBytes_AS_STRING(o);
-            parts[i].length = (size_t)PyBytes_GET_SIZE(o);
-            parts[i].number = 0;
+            bytes_part(&parts[i], o);
         }
-        else if (PyLong_Check(o) && !PyBool_Check(o)) {
-            int overflow = 0;
-            long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-            if (overflow) {
-                PyErr_SetString(PyExc_OverflowError,
-                                "a time claim does not fit a signed 64-bit integer");
-                return -1;
-            }
-            if (v == -1 && PyErr_Occurred()) {
-                return -1;
-            }
+        else if (is_int(o)) {
             parts[i].bytes = NULL;
             parts[i].length = 0;
-            parts[i].number = (int64_t)v;
+            if (int64_of(o, &parts[i].number) < 0) {
+                return -1;
+            }
         }
         else {
             PyErr_Format(PyExc_TypeError,
@@ -637,60 +672,538 @@ parts_from_args(PyObject *const *args, Py_ssize_t nargs, trcap_part *parts)
     return 0;
 }
 
-/* The token for `first` (bytes, may be NULL) followed by the parts in
- * args.  Measured, then written once into a compact ASCII str. */
-static PyObject *
-sign_parts(MinterObject *self, PyObject *first, PyObject *const *args, Py_ssize_t nargs)
+/* The fields of templates: a tuple of str (written JSON-escaped, without
+ * quotes) and int (in decimal); with `text_only`, of non-empty str only.
+ * Returns one PyMem block holding the parts followed by the escaped text
+ * they point into; *n gets the count.  NULL with an exception on error,
+ * NULL without one for an empty tuple. */
+static trcap_part *
+escape_fields(PyObject *fields, Py_ssize_t *n, int text_only)
 {
-    trcap_part stack_parts[STACK_PARTS];
-    trcap_part *parts = stack_parts;
-    size_t nparts = (size_t)nargs + (first != NULL);
+    trcap_part *parts = NULL;
+    unsigned char *p;
+    size_t text_size = 0, head_size, size;
+    uint64_t plain = 0;  /* bit i: field i needs no escape (the first 64) */
+    Py_ssize_t count;
+    trcap_status st = TRCAP_OK;
+
+    *n = 0;
+    if (!PyTuple_Check(fields)) {
+        PyErr_Format(PyExc_TypeError, "fields must be a tuple, not %.100s",
+                     Py_TYPE(fields)->tp_name);
+        goto error;
+    }
+    count = PyTuple_GET_SIZE(fields);
+    if (count == 0) {
+        goto error;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *o = PyTuple_GET_ITEM(fields, i);  /* borrowed */
+        trcap_text t;
+        if (text_only && (!PyUnicode_Check(o) || PyUnicode_GET_LENGTH(o) == 0)) {
+            /* The capability classes check again to name the argument. */
+            PyErr_SetString(PyUnicode_Check(o) ? PyExc_ValueError : PyExc_TypeError,
+                            "fields must be non-empty str");
+            goto error;
+        }
+        if (PyUnicode_Check(o)) {
+            if (text_of(o, &t) < 0) {
+                goto error;
+            }
+            if (i < 64 && trcap_json_string_is_plain(&t)) {
+                plain |= (uint64_t)1 << i;
+                size = t.length;  /* copied as is; no quotes needed */
+            }
+            else {
+                st = trcap_json_string_size(&t, &size);
+            }
+            if (st == TRCAP_OK && text_size > SIZE_MAX - size) {
+                st = TRCAP_ERR_OVERFLOW;
+            }
+            if (st != TRCAP_OK) {
+                raise_status(st, "a field");
+                goto error;
+            }
+            text_size += size;
+        }
+        else if (!is_int(o)) {
+            PyErr_Format(PyExc_TypeError, "fields must be str or int, not %.100s",
+                         Py_TYPE(o)->tp_name);
+            goto error;
+        }
+    }
+    head_size = (size_t)count * sizeof(trcap_part);
+    if (text_size > (size_t)PY_SSIZE_T_MAX - head_size) {
+        raise_status(TRCAP_ERR_OVERFLOW, "the fields");
+        goto error;
+    }
+    parts = PyMem_Malloc(head_size + text_size);
+    if (parts == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    p = (unsigned char *)parts + head_size;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *o = PyTuple_GET_ITEM(fields, i);  /* borrowed */
+        if (PyUnicode_Check(o)) {
+            trcap_text t;
+            (void)text_of(o, &t);  /* ready: measured above */
+            if (i < 64 && (plain >> i & 1)) {
+                memcpy(p, t.data, t.length);
+                parts[i].bytes = p;
+                parts[i].length = t.length;
+                p += t.length;
+            }
+            else {
+                unsigned char *q = trcap_json_string_write(p, &t);
+                parts[i].bytes = p + 1;  /* inside the quotes */
+                parts[i].length = (size_t)(q - p) - 2;
+                p = q;
+            }
+            parts[i].number = 0;
+        }
+        else {
+            parts[i].bytes = NULL;
+            parts[i].length = 0;
+            if (int64_of(o, &parts[i].number) < 0) {
+                PyMem_Free(parts);
+                parts = NULL;
+                goto error;
+            }
+        }
+    }
+    *n = count;
+
+error:
+    return parts;
+}
+
+/* ---- templates ---------------------------------------------------------- */
+
+/* One item of a template: JSON text, or field `length` when bytes is NULL. */
+typedef struct {
+    const unsigned char *bytes;
+    size_t length;
+} template_entry;
+
+/* A template compiled once: the items as a C array (views into the bytes
+ * the items tuple keeps alive), so that expanding it is a plain loop and a
+ * Minter checks it in O(1) (fields_needed). */
+typedef struct {
+    PyObject_VAR_HEAD
+    PyObject *items;              /* tuple of exact bytes and exact ints, owned */
+    Py_ssize_t fields_needed;     /* 1 + the largest field index; 0: none */
+    template_entry entries[1];    /* Py_SIZE(self) of them */
+} TemplateObject;
+
+static PyObject *
+Template_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *items;
+    TemplateObject *self = NULL;
+    Py_ssize_t n;
+
+    if (kwds != NULL && PyDict_GET_SIZE(kwds) != 0) {
+        PyErr_SetString(PyExc_TypeError, "Template() takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!:Template", &PyTuple_Type, &items)) {
+        return NULL;
+    }
+    n = PyTuple_GET_SIZE(items);
+    self = (TemplateObject *)type->tp_alloc(type, n);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->items = Py_NewRef(items);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(items, i);  /* borrowed */
+        /* Exact types only: nothing in a template can refer back to a
+         * Minter, so no reference cycle passes through one. */
+        if (PyBytes_CheckExact(item)) {
+            self->entries[i].bytes = (const unsigned char *)PyBytes_AS_STRING(item);
+            self->entries[i].length = (size_t)PyBytes_GET_SIZE(item);
+        }
+        else if (PyLong_CheckExact(item)) {
+            Py_ssize_t k = PyLong_AsSsize_t(item);
+            if (k == -1 && PyErr_Occurred()) {
+                goto error;
+            }
+            if (k < 0) {
+                PyErr_Format(PyExc_ValueError, "a field index must not be negative, not %zd", k);
+                goto error;
+            }
+            self->entries[i].bytes = NULL;
+            self->entries[i].length = (size_t)k;
+            if (k >= self->fields_needed) {
+                self->fields_needed = k + 1;
+            }
+        }
+        else {
+            PyErr_Format(PyExc_TypeError,
+                         "template items must be bytes or a field index (int), not %.100s",
+                         Py_TYPE(item)->tp_name);
+            goto error;
+        }
+    }
+    return (PyObject *)self;
+
+error:
+    Py_DECREF(self);
+    return NULL;
+}
+
+static void
+Template_dealloc(TemplateObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    Py_XDECREF(self->items);
+    tp->tp_free((PyObject *)self);
+    Py_DECREF(tp);
+}
+
+static PyObject *
+Template_repr(TemplateObject *self)
+{
+    return PyUnicode_FromFormat("%s(%R)", Py_TYPE(self)->tp_name, self->items);
+}
+
+static PyMemberDef Template_members[] = {
+    {"items", T_OBJECT_EX, offsetof(TemplateObject, items), READONLY,
+     "The tuple of bytes and field indices the template was made from."},
+    {NULL, 0, 0, 0, NULL},
+};
+
+PyDoc_STRVAR(Template_doc,
+"Template(items, /)\n--\n\n"
+"A payload template: `items` is a tuple of bytes (JSON text) and ints, an\n"
+"int k standing for field k of the Minter it is used with (a str field is\n"
+"written JSON-escaped without its quotes, an int field in decimal).\n"
+"Checked and compiled once; immutable.");
+
+static PyType_Slot Template_slots[] = {
+    {Py_tp_new, Template_new},
+    {Py_tp_dealloc, Template_dealloc},
+    {Py_tp_repr, Template_repr},
+    {Py_tp_members, Template_members},
+    {Py_tp_doc, (void *)Template_doc},
+    {0, NULL},
+};
+
+static PyType_Spec Template_spec = {
+    .name = "twilio_trcap._core.Template",
+    .basicsize = offsetof(TemplateObject, entries),
+    .itemsize = sizeof(template_entry),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = Template_slots,
+};
+
+/* A piece is exact bytes or a Template.  Checks that `o` is one, and that
+ * a Template needs no more than `nfields` fields. */
+static int
+check_piece(PyTypeObject *template_type, PyObject *o, Py_ssize_t nfields, const char *name)
+{
+    if (PyBytes_CheckExact(o)) {
+        return 0;
+    }
+    if (!Py_IS_TYPE(o, template_type)) {
+        PyErr_Format(PyExc_TypeError, "%s must be bytes or a Template, not %.100s",
+                     name, Py_TYPE(o)->tp_name);
+        return -1;
+    }
+    if (((TemplateObject *)o)->fields_needed > nfields) {
+        PyErr_Format(PyExc_ValueError, "%s refers to field %zd of %zd", name,
+                     ((TemplateObject *)o)->fields_needed - 1, nfields);
+        return -1;
+    }
+    return 0;
+}
+
+/* Parts a checked piece expands to. */
+static size_t
+piece_count(PyObject *piece)
+{
+    return PyBytes_CheckExact(piece) ? 1 : (size_t)Py_SIZE(piece);
+}
+
+/* Expands a checked piece into parts (piece_count of them): bytes as views
+ * borrowed from the piece, field k as fields[k].  Returns the next part. */
+static trcap_part *
+piece_parts(PyObject *piece, const trcap_part *fields, trcap_part *parts)
+{
+    const TemplateObject *t = (const TemplateObject *)piece;
+    if (PyBytes_CheckExact(piece)) {
+        bytes_part(parts, piece);
+        return parts + 1;
+    }
+    for (Py_ssize_t i = 0; i < Py_SIZE(t); i++, parts++) {
+        if (t->entries[i].bytes) {
+            parts->bytes = t->entries[i].bytes;
+            parts->length = t->entries[i].length;
+            parts->number = 0;
+        }
+        else {
+            *parts = fields[t->entries[i].length];  /* in range: checked */
+        }
+    }
+    return parts;
+}
+
+/* A part array of `n`: `stack` when it fits, else from PyMem. */
+static trcap_part *
+parts_room(trcap_part *stack, size_t n)
+{
+    trcap_part *parts = n <= STACK_PARTS ? stack : PyMem_New(trcap_part, n);
+    if (parts == NULL) {
+        PyErr_NoMemory();
+    }
+    return parts;
+}
+
+static void
+parts_release(trcap_part *parts, trcap_part *stack)
+{
+    if (parts != stack) {
+        PyMem_Free(parts);
+    }
+}
+
+/* The JSON text of a checked piece with `fields`, as bytes. */
+static PyObject *
+render_piece(PyObject *piece, const trcap_part *fields)
+{
+    trcap_part stack[STACK_PARTS];
+    trcap_part *parts = NULL;
+    size_t nparts = piece_count(piece), size;
+    PyObject *result = NULL;
+    trcap_status st;
+
+    if (PyBytes_CheckExact(piece)) {
+        return Py_NewRef(piece);
+    }
+    parts = parts_room(stack, nparts);
+    if (parts == NULL) {
+        goto error;
+    }
+    (void)piece_parts(piece, fields, parts);
+    st = trcap_payload_size(parts, nparts, &size);
+    if (st == TRCAP_OK && size > (size_t)PY_SSIZE_T_MAX) {
+        st = TRCAP_ERR_OVERFLOW;
+    }
+    if (st != TRCAP_OK) {
+        raise_status(st, "a policy");
+        goto error;
+    }
+    result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
+    if (result == NULL) {
+        goto error;
+    }
+    (void)trcap_payload_write((unsigned char *)PyBytes_AS_STRING(result), parts, nparts);
+
+error:
+    if (parts != NULL) {
+        parts_release(parts, stack);
+    }
+    return result;
+}
+
+/* head, mid or end: a checked piece, new reference; b'' when absent. */
+static PyObject *
+piece_arg(MinterObject *self, PyObject *given, const char *name)
+{
+    if (given == NULL) {
+        return PyBytes_FromStringAndSize(NULL, 0);
+    }
+    if (check_piece(self->template_type, given, self->nfields, name) < 0) {
+        return NULL;
+    }
+    return Py_NewRef(given);
+}
+
+/* What Minter() and Minter.for_template() share.  Every object argument is
+ * borrowed; head, mid, end, fields and policies may be NULL (absent). */
+static PyObject *
+minter_create(PyTypeObject *type, PyObject *key, const char *header, Py_ssize_t header_length,
+              PyObject *head, PyObject *mid, PyObject *end, PyObject *fields,
+              int text_only, PyObject *policies, const char *name)
+{
+    MinterObject *self = NULL;
+    PyObject *module;
+    size_t size;
+    trcap_status st;
+
+    module = PyType_GetModuleByDef(type, &core_module);  /* borrowed */
+    if (module == NULL) {
+        goto error;
+    }
+    self = (MinterObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        goto error;
+    }
+    self->template_type = get_state(module)->template_type;
+    if (fields != NULL) {
+        self->fields = escape_fields(fields, &self->nfields, text_only);
+        if (self->fields == NULL && PyErr_Occurred()) {
+            goto error;
+        }
+    }
+    if ((self->head = piece_arg(self, head, "head")) == NULL
+        || (self->mid = piece_arg(self, mid, "mid")) == NULL
+        || (self->end = piece_arg(self, end, "end")) == NULL) {
+        goto error;
+    }
+    if (policies == NULL) {
+        self->policies = PyList_New(0);
+    }
+    else {
+        if (!PyTuple_Check(policies)) {
+            PyErr_Format(PyExc_TypeError, "policies must be a tuple, not %.100s",
+                         Py_TYPE(policies)->tp_name);
+            goto error;
+        }
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(policies); i++) {
+            if (check_piece(self->template_type, PyTuple_GET_ITEM(policies, i), self->nfields,
+                            "a policy") < 0) {
+                goto error;
+            }
+        }
+        self->policies = PySequence_List(policies);
+    }
+    if (self->policies == NULL) {
+        goto error;
+    }
+    st = trcap_b64url_size((size_t)header_length, &size);
+    if (st != TRCAP_OK) {
+        raise_status(st, "header");
+        goto error;
+    }
+    /* One allocation fewer per object for the usual header. */
+    self->header_b64 = size <= sizeof self->header_inline ? self->header_inline
+                                                          : PyMem_Malloc(size);
+    if (self->header_b64 == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    self->header_b64_length = size;
+    (void)trcap_b64url_encode(self->header_b64, (const unsigned char *)header,
+                              (size_t)header_length);
+    if (prepare_key(get_state(module), key, name, &self->key) < 0) {
+        goto error;
+    }
+    self->run = get_state(module)->scratch;
+    return (PyObject *)self;
+
+error:
+    Py_XDECREF(self);
+    return NULL;
+}
+
+static PyObject *
+Minter_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"key", "header", "head", "mid", "end", "fields", "name", NULL};
+    PyObject *key;
+    const char *header = default_header;
+    Py_ssize_t header_length = (Py_ssize_t)(sizeof default_header - 1);
+    PyObject *head = NULL, *mid = NULL, *end = NULL, *fields = NULL;  /* borrowed */
+    const char *name = "key";
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|y#$OOOOs:Minter", kwlist,
+                                     &key, &header, &header_length, &head, &mid,
+                                     &end, &fields, &name)) {
+        return NULL;
+    }
+    return minter_create(type, key, header, header_length, head, mid, end, fields, 0, NULL,
+                         name);
+}
+
+PyDoc_STRVAR(Minter_for_template_doc,
+"for_template(key, fields, head, policies, mid, end, name, /)\n--\n\n"
+"A Minter with the default header, `fields` (non-empty str only), head,\n"
+"mid and end, holding\n"
+"the pieces of `policies` (a tuple): Minter(key, head=head, mid=mid,\n"
+"end=end, fields=fields, name=name) and one add_policy_template() per\n"
+"policy, in one positional call (keyword parsing costs more than the\n"
+"rest of it).");
+
+static PyObject *
+Minter_for_template(PyTypeObject *type, PyObject *const *args, Py_ssize_t nargs)
+{
+    const char *name;
+
+    if (check_nargs("for_template", nargs, 7) < 0 || check_str(args[6], "name") < 0) {
+        return NULL;
+    }
+    name = PyUnicode_AsUTF8(args[6]);
+    if (name == NULL) {
+        return NULL;
+    }
+    return minter_create(type, args[0], default_header,
+                         (Py_ssize_t)(sizeof default_header - 1), args[2], args[4], args[5],
+                         args[1], 1, args[3], name);
+}
+
+static void
+Minter_dealloc(MinterObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    /* OpenSSL frees the key states and the prepared state with
+     * OPENSSL_clear_free (its SHA-256 provider), wiping what the key left in
+     * them. */
+    trcap_hmac_key_release(&self->key);
+    trcap_prepared_release(&self->prepared);
+    if (self->header_b64 != self->header_inline) {
+        PyMem_Free(self->header_b64);
+    }
+    PyMem_Free(self->fields);
+    Py_XDECREF(self->head);
+    Py_XDECREF(self->mid);
+    Py_XDECREF(self->end);
+    Py_XDECREF(self->policies);
+    tp->tp_free((PyObject *)self);
+    Py_DECREF(tp);
+}
+
+/* A new compact ASCII str of `size` characters, for a token. */
+static PyObject *
+new_token(size_t size)
+{
+    if (size > (size_t)PY_SSIZE_T_MAX) {
+        raise_status(TRCAP_ERR_OVERFLOW, "the token");
+        return NULL;
+    }
+    return PyUnicode_New((Py_ssize_t)size, 127);
+}
+
+/* The token for `parts`, from scratch. */
+static PyObject *
+token_from_parts(MinterObject *self, const trcap_part *parts, size_t nparts)
+{
     PyObject *token = NULL;
     size_t payload_size, token_size;
     trcap_status st;
 
-    if (nparts > STACK_PARTS) {
-        parts = PyMem_New(trcap_part, nparts);
-        if (parts == NULL) {
-            PyErr_NoMemory();
-            goto error;
-        }
-    }
-    if (first != NULL) {
-        parts[0].bytes = (const unsigned char *)PyBytes_AS_STRING(first);
-        parts[0].length = (size_t)PyBytes_GET_SIZE(first);
-        parts[0].number = 0;
-    }
-    if (parts_from_args(args, nargs, parts + (first != NULL)) < 0) {
-        goto error;
-    }
     st = trcap_payload_size(parts, nparts, &payload_size);
     if (st == TRCAP_OK) {
         st = trcap_token_size(self->header_b64_length, payload_size, &token_size);
-    }
-    if (st == TRCAP_OK && token_size > (size_t)PY_SSIZE_T_MAX) {
-        st = TRCAP_ERR_OVERFLOW;
     }
     if (st != TRCAP_OK) {
         raise_status(st, "the token");
         goto error;
     }
-    token = PyUnicode_New((Py_ssize_t)token_size, 127);
+    token = new_token(token_size);
     if (token == NULL) {
         goto error;
     }
     st = trcap_token_write(PyUnicode_1BYTE_DATA(token), self->header_b64,
-                           self->header_b64_length, parts, nparts, self->mac);
+                           self->header_b64_length, parts, nparts, payload_size, &self->key,
+                           self->run);
     if (st != TRCAP_OK) {
         raise_status(st, "signing the token");
         Py_CLEAR(token);
-        goto error;
     }
 
 error:
-    if (parts != stack_parts) {
-        PyMem_Free(parts);
-    }
     return token;
 }
 
@@ -702,62 +1215,168 @@ PyDoc_STRVAR(Minter_sign_doc,
 static PyObject *
 Minter_sign(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    return sign_parts(self, NULL, args, nargs);
+    trcap_part stack[STACK_PARTS];
+    trcap_part *parts = parts_room(stack, (size_t)nargs);
+    PyObject *token = NULL;
+
+    if (parts == NULL) {
+        return NULL;
+    }
+    if (parts_from_args(args, nargs, parts) == 0) {
+        token = token_from_parts(self, parts, (size_t)nargs);
+    }
+    parts_release(parts, stack);
+    return token;
 }
 
-/* head + the policies joined by commas + mid, built once per change. */
-static PyObject *
-build_prefix(MinterObject *self)
+/* Parts of head + the policies joined by commas + mid. */
+static size_t
+prefix_count(MinterObject *self)
 {
     Py_ssize_t count = PyList_GET_SIZE(self->policies);
-    size_t total = (size_t)PyBytes_GET_SIZE(self->head) + (size_t)PyBytes_GET_SIZE(self->mid);
-    PyObject *prefix = NULL;
-    char *p;
-
+    size_t n = piece_count(self->head) + piece_count(self->mid);
     for (Py_ssize_t i = 0; i < count; i++) {
-        size_t n = (size_t)PyBytes_GET_SIZE(PyList_GET_ITEM(self->policies, i)) + 1;
-        if (total > (size_t)PY_SSIZE_T_MAX - n) {
-            raise_status(TRCAP_ERR_OVERFLOW, "the policies");
-            goto error;
-        }
-        total += n;
+        n += piece_count(PyList_GET_ITEM(self->policies, i)) + (i > 0);  /* ',' */
     }
-    prefix = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)total - (count > 0));
-    if (prefix == NULL) {
+    return n;
+}
+
+static trcap_part *
+prefix_parts(MinterObject *self, trcap_part *parts)
+{
+    static const unsigned char comma[] = ",";
+    Py_ssize_t count = PyList_GET_SIZE(self->policies);
+
+    parts = piece_parts(self->head, self->fields, parts);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (i) {
+            parts->bytes = comma;
+            parts->length = 1;
+            parts->number = 0;
+            parts++;
+        }
+        parts = piece_parts(PyList_GET_ITEM(self->policies, i), self->fields, parts);
+    }
+    return piece_parts(self->mid, self->fields, parts);
+}
+
+/* Builds self->prepared from head + policies + mid. */
+static int
+prepare_prefix(MinterObject *self)
+{
+    trcap_part stack[STACK_PARTS];
+    size_t nparts = prefix_count(self);
+    trcap_part *parts = parts_room(stack, nparts);
+    trcap_status st;
+
+    if (parts == NULL) {
+        return -1;
+    }
+    (void)prefix_parts(self, parts);
+    st = trcap_prepared_set(&self->prepared, self->header_b64, self->header_b64_length,
+                            parts, nparts, &self->key);
+    parts_release(parts, stack);
+    if (st != TRCAP_OK) {
+        raise_status(st, "preparing the token prefix");
+        return -1;
+    }
+    return 0;
+}
+
+/* The token for the prepared prefix + tail + end. */
+static PyObject *
+token_from_prepared(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    trcap_part stack[STACK_PARTS];
+    size_t ntail = (size_t)nargs + piece_count(self->end);
+    trcap_part *tail = parts_room(stack, ntail);
+    PyObject *token = NULL;
+    size_t tail_size, token_size;
+    trcap_status st;
+
+    if (tail == NULL) {
+        return NULL;
+    }
+    if (parts_from_args(args, nargs, tail) < 0) {
         goto error;
     }
-    p = PyBytes_AS_STRING(prefix);
-    memcpy(p, PyBytes_AS_STRING(self->head), (size_t)PyBytes_GET_SIZE(self->head));
-    p += PyBytes_GET_SIZE(self->head);
-    for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *fragment = PyList_GET_ITEM(self->policies, i);  /* borrowed */
-        if (i) {
-            *p++ = ',';
-        }
-        memcpy(p, PyBytes_AS_STRING(fragment), (size_t)PyBytes_GET_SIZE(fragment));
-        p += PyBytes_GET_SIZE(fragment);
+    (void)piece_parts(self->end, self->fields, tail + nargs);
+    st = trcap_payload_size(tail, ntail, &tail_size);
+    if (st == TRCAP_OK) {
+        st = trcap_prepared_token_size(&self->prepared, tail_size, &token_size);
     }
-    memcpy(p, PyBytes_AS_STRING(self->mid), (size_t)PyBytes_GET_SIZE(self->mid));
+    if (st != TRCAP_OK) {
+        raise_status(st, "the token");
+        goto error;
+    }
+    token = new_token(token_size);
+    if (token == NULL) {
+        goto error;
+    }
+    st = trcap_prepared_token_write(PyUnicode_1BYTE_DATA(token), &self->prepared,
+                                    tail, ntail, tail_size, &self->key, self->run);
+    if (st != TRCAP_OK) {
+        raise_status(st, "signing the token");
+        Py_CLEAR(token);
+    }
 
 error:
-    return prefix;
+    parts_release(tail, stack);
+    return token;
+}
+
+/* The token for head + policies + mid + tail + end, from scratch. */
+static PyObject *
+token_from_scratch(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    trcap_part stack[STACK_PARTS];
+    size_t nprefix = prefix_count(self);
+    size_t nparts = nprefix + (size_t)nargs + piece_count(self->end);
+    trcap_part *parts = parts_room(stack, nparts);
+    PyObject *token = NULL;
+
+    if (parts == NULL) {
+        return NULL;
+    }
+    (void)prefix_parts(self, parts);
+    if (parts_from_args(args, nargs, parts + nprefix) == 0) {
+        (void)piece_parts(self->end, self->fields, parts + nprefix + nargs);
+        token = token_from_parts(self, parts, nparts);
+    }
+    parts_release(parts, stack);
+    return token;
 }
 
 PyDoc_STRVAR(Minter_mint_doc,
 "mint(*tail)\n--\n\n"
 "The signed token whose payload is head, the policies joined by commas,\n"
-"mid, then the parts in `tail` (bytes as JSON text, ints in decimal).");
+"mid, the parts in `tail` (bytes as JSON text, ints in decimal), then end.\n"
+"From the second mint after the policies change, the encoding of head +\n"
+"policies + mid and the MAC state after it are re-used.");
 
 static PyObject *
 Minter_mint(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (self->prefix == NULL) {
-        self->prefix = build_prefix(self);  /* owned by self from here */
-        if (self->prefix == NULL) {
-            return NULL;
-        }
+    if (self->prepared.text != NULL) {
+        return token_from_prepared(self, args, nargs);
     }
-    return sign_parts(self, self->prefix, args, nargs);
+    if (!self->minted) {
+        PyObject *token = token_from_scratch(self, args, nargs);
+        self->minted = token != NULL;
+        return token;
+    }
+    if (prepare_prefix(self) < 0) {
+        return NULL;
+    }
+    return token_from_prepared(self, args, nargs);
+}
+
+/* The policies changed: the prepared prefix no longer holds. */
+static void
+policies_changed(MinterObject *self)
+{
+    trcap_prepared_release(&self->prepared);
+    self->minted = 0;
 }
 
 static int
@@ -781,7 +1400,27 @@ Minter_add_policy(MinterObject *self, PyObject *fragment)
     if (check_fragment(fragment) < 0 || PyList_Append(self->policies, fragment) < 0) {
         return NULL;
     }
-    Py_CLEAR(self->prefix);
+    policies_changed(self);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(Minter_add_policy_template_doc,
+"add_policy_template(template, /)\n--\n\n"
+"Appends one policy whose JSON is `template` with this Minter's fields.");
+
+static PyObject *
+Minter_add_policy_template(MinterObject *self, PyObject *template)
+{
+    if (!Py_IS_TYPE(template, self->template_type)) {
+        PyErr_Format(PyExc_TypeError, "a policy template must be a Template, not %.100s",
+                     Py_TYPE(template)->tp_name);
+        return NULL;
+    }
+    if (check_piece(self->template_type, template, self->nfields, "a policy") < 0
+        || PyList_Append(self->policies, template) < 0) {
+        return NULL;
+    }
+    policies_changed(self);
     Py_RETURN_NONE;
 }
 
@@ -803,18 +1442,224 @@ Minter_set_policies(MinterObject *self, PyObject *fragments)
         }
     }
     Py_SETREF(self->policies, list);  /* list now owned by self */
-    Py_CLEAR(self->prefix);
+    policies_changed(self);
     Py_RETURN_NONE;
 }
 
 PyDoc_STRVAR(Minter_policies_doc,
 "policies()\n--\n\n"
-"A new list of the policies' JSON fragments, in token order.");
+"A new list of the policies' JSON fragments (bytes), in token order.");
 
 static PyObject *
 Minter_policies(MinterObject *self, PyObject *Py_UNUSED(ignored))
 {
-    return PyList_GetSlice(self->policies, 0, PyList_GET_SIZE(self->policies));
+    Py_ssize_t count = PyList_GET_SIZE(self->policies);
+    PyObject *result = PyList_New(count);
+    if (result == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *fragment = render_piece(PyList_GET_ITEM(self->policies, i), self->fields);
+        if (fragment == NULL) {
+            Py_DECREF(result);
+            return NULL;
+        }
+        PyList_SET_ITEM(result, i, fragment);  /* reference moved to result */
+    }
+    return result;
+}
+
+/* ---- many tokens, the GIL released ------------------------------------- */
+
+/* What mint_each() needs once the GIL is released: plain C data only. */
+typedef struct {
+    trcap_part *parts;       /* the template's parts; slot items re-pointed per value */
+    size_t nparts;
+    size_t *slot_at;         /* indices of the parts that are the slot */
+    size_t nslots;
+    trcap_text *values;      /* views of the values' storage (kept alive by a tuple) */
+    size_t base_size;        /* payload bytes but the slots */
+    PyObject **tokens;       /* borrowed from the result list; sized already */
+    size_t count;
+    unsigned char *scratch;  /* room for the largest escaped value */
+} batch;
+
+/* Writes every token; runs without the GIL, so it touches no Python
+ * object but the str storage it was handed. */
+static trcap_status
+write_batch(batch *b, const unsigned char *header_b64, size_t header_b64_length,
+            const trcap_hmac_key *key)
+{
+    trcap_status st = TRCAP_OK;
+    EVP_MD_CTX *run = EVP_MD_CTX_new();  /* this call's own: the Minter's is not */
+
+    if (run == NULL) {
+        return TRCAP_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < b->count && st == TRCAP_OK; i++) {
+        unsigned char *q = trcap_json_string_write(b->scratch, &b->values[i]);
+        size_t escaped = (size_t)(q - b->scratch) - 2;  /* inside the quotes */
+        for (size_t j = 0; j < b->nslots; j++) {
+            trcap_part *part = &b->parts[b->slot_at[j]];
+            part->bytes = b->scratch + 1;
+            part->length = escaped;
+        }
+        /* Measured under the GIL: it cannot overflow now. */
+        st = trcap_token_write(PyUnicode_1BYTE_DATA(b->tokens[i]), header_b64,
+                               header_b64_length, b->parts, b->nparts,
+                               b->base_size + b->nslots * escaped, key, run);
+    }
+    EVP_MD_CTX_free(run);
+    return st;
+}
+
+PyDoc_STRVAR(Minter_mint_each_doc,
+"mint_each(template, fields, slot, values, /)\n--\n\n"
+"A list with one token per item of `values` (non-empty str): the payload is\n"
+"`template` with `fields` (a tuple of str and int), field `slot`\n"
+"replaced by the item.  This Minter's policies, head, mid and end are\n"
+"not used.  The GIL is released while the tokens are written and signed.");
+
+static PyObject *
+Minter_mint_each(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    batch b = {0};
+    PyObject *values = NULL, *result = NULL;
+    trcap_part *fields = NULL;
+    Py_ssize_t nfields = 0, slot;
+    size_t scratch_size = 2;
+    trcap_status st;
+
+    if (check_nargs("mint_each", nargs, 4) < 0) {
+        goto error;
+    }
+    fields = escape_fields(args[1], &nfields, 0);
+    if (fields == NULL && PyErr_Occurred()) {
+        goto error;
+    }
+    if (!Py_IS_TYPE(args[0], self->template_type)) {
+        PyErr_Format(PyExc_TypeError, "template must be a Template, not %.100s",
+                     Py_TYPE(args[0])->tp_name);
+        goto error;
+    }
+    if (check_piece(self->template_type, args[0], nfields, "template") < 0) {
+        goto error;
+    }
+    if (!is_int(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "slot must be an int");
+        goto error;
+    }
+    slot = PyLong_AsSsize_t(args[2]);
+    if (slot == -1 && PyErr_Occurred()) {
+        goto error;
+    }
+    if (slot < 0 || slot >= nfields || fields[slot].bytes == NULL) {
+        PyErr_SetString(PyExc_ValueError, "slot must be the index of a str field");
+        goto error;
+    }
+    /* Our own tuple: the values stay alive, and unchanged, without the GIL. */
+    values = PySequence_Tuple(args[3]);
+    if (values == NULL) {
+        goto error;
+    }
+
+    /* Measure: the template with an empty slot, plus each value's escape. */
+    b.nparts = piece_count(args[0]);
+    b.count = (size_t)PyTuple_GET_SIZE(values);
+    b.parts = PyMem_New(trcap_part, b.nparts ? b.nparts : 1);
+    b.slot_at = PyMem_New(size_t, b.nparts ? b.nparts : 1);
+    b.values = PyMem_New(trcap_text, b.count ? b.count : 1);
+    b.tokens = PyMem_New(PyObject *, b.count ? b.count : 1);
+    if (b.parts == NULL || b.slot_at == NULL || b.values == NULL || b.tokens == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    fields[slot].length = 0;
+    (void)piece_parts(args[0], fields, b.parts);
+    for (size_t i = 0; i < b.nparts; i++) {
+        const template_entry *e = &((TemplateObject *)args[0])->entries[i];
+        if (e->bytes == NULL && e->length == (size_t)slot) {
+            b.slot_at[b.nslots++] = i;
+        }
+    }
+    st = trcap_payload_size(b.parts, b.nparts, &b.base_size);
+    if (st != TRCAP_OK) {
+        raise_status(st, "the token");
+        goto error;
+    }
+    result = PyList_New((Py_ssize_t)b.count);
+    if (result == NULL) {
+        goto error;
+    }
+    for (size_t i = 0; i < b.count; i++) {
+        PyObject *v = PyTuple_GET_ITEM(values, (Py_ssize_t)i);  /* borrowed */
+        size_t escaped, payload_size = b.base_size, token_size;
+        if (!PyUnicode_Check(v)) {
+            PyErr_Format(PyExc_TypeError, "values[%zu] must be str, not %.100s",
+                         i, Py_TYPE(v)->tp_name);
+            goto error;
+        }
+        if (PyUnicode_GET_LENGTH(v) == 0) {
+            PyErr_Format(PyExc_ValueError, "values[%zu] must not be empty", i);
+            goto error;
+        }
+        if (text_of(v, &b.values[i]) < 0) {
+            goto error;
+        }
+        st = trcap_json_string_size(&b.values[i], &escaped);
+        for (size_t j = 0; st == TRCAP_OK && j < b.nslots; j++) {
+            if (payload_size > SIZE_MAX - (escaped - 2)) {
+                st = TRCAP_ERR_OVERFLOW;
+            }
+            else {
+                payload_size += escaped - 2;
+            }
+        }
+        if (st == TRCAP_OK) {
+            st = trcap_token_size(self->header_b64_length, payload_size, &token_size);
+        }
+        if (st != TRCAP_OK) {
+            raise_status(st, "the token");
+            goto error;
+        }
+        if (escaped > scratch_size) {
+            scratch_size = escaped;
+        }
+        b.tokens[i] = new_token(token_size);
+        if (b.tokens[i] == NULL) {
+            goto error;
+        }
+        PyList_SET_ITEM(result, (Py_ssize_t)i, b.tokens[i]);  /* reference moved to result */
+    }
+    b.scratch = PyMem_Malloc(scratch_size);
+    if (b.scratch == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+
+    /* Write.  Only this call knows the new str objects, the values are held
+     * by our tuple, and the key states are read-only once set: the GIL can
+     * go. */
+    Py_BEGIN_ALLOW_THREADS
+    st = write_batch(&b, self->header_b64, self->header_b64_length, &self->key);
+    Py_END_ALLOW_THREADS
+    if (st != TRCAP_OK) {
+        raise_status(st, "signing the tokens");
+        goto error;
+    }
+    goto done;
+
+error:
+    Py_CLEAR(result);
+done:
+    PyMem_Free(b.scratch);
+    PyMem_Free(b.parts);
+    PyMem_Free(b.slot_at);
+    PyMem_Free(b.values);
+    PyMem_Free(b.tokens);
+    PyMem_Free(fields);
+    Py_XDECREF(values);
+    return result;
 }
 
 static PyObject *
@@ -836,7 +1681,13 @@ Minter_reduce(PyObject *self, PyObject *Py_UNUSED(ignored))
 static PyMethodDef Minter_methods[] = {
     {"mint", (PyCFunction)(void (*)(void))Minter_mint, METH_FASTCALL, Minter_mint_doc},
     {"sign", (PyCFunction)(void (*)(void))Minter_sign, METH_FASTCALL, Minter_sign_doc},
+    {"mint_each", (PyCFunction)(void (*)(void))Minter_mint_each, METH_FASTCALL,
+     Minter_mint_each_doc},
+    {"for_template", (PyCFunction)(void (*)(void))Minter_for_template,
+     METH_FASTCALL | METH_CLASS, Minter_for_template_doc},
     {"add_policy", (PyCFunction)Minter_add_policy, METH_O, Minter_add_policy_doc},
+    {"add_policy_template", (PyCFunction)Minter_add_policy_template, METH_O,
+     Minter_add_policy_template_doc},
     {"set_policies", (PyCFunction)Minter_set_policies, METH_O, Minter_set_policies_doc},
     {"policies", (PyCFunction)Minter_policies, METH_NOARGS, Minter_policies_doc},
     {"__reduce__", Minter_reduce, METH_NOARGS, NULL},
@@ -845,11 +1696,13 @@ static PyMethodDef Minter_methods[] = {
 
 PyDoc_STRVAR(Minter_doc,
 "Minter(key, header=b'{\"alg\":\"HS256\",\"typ\":\"JWT\"}', *, head=b'', mid=b'',\n"
-"       name='key')\n--\n\n"
+"       end=b'', fields=(), name='key')\n--\n\n"
 "A keyed HS256 signer holding a capability's policies.  The key (str as\n"
-"UTF-8, or bytes) is kept only inside OpenSSL's MAC context and wiped when\n"
-"the object is freed.  `head` and `mid` are the payload's constant JSON\n"
-"before and after the policies (see mint()).\n"
+"UTF-8, or bytes) is kept only inside OpenSSL's SHA-256 states and wiped\n"
+"when the object is freed.  `head`, `mid` and `end` are the payload's\n"
+"constant JSON around the policies and the time claims (see mint()), as\n"
+"bytes or Templates over `fields` (a tuple of str, written JSON-escaped\n"
+"without quotes, and int).\n"
 "`name` is the argument named in error messages about the key.");
 
 static PyType_Slot Minter_slots[] = {
@@ -1391,6 +2244,16 @@ exec_hmac(PyObject *module)
         raise_openssl_error("fetching HMAC");
         return -1;
     }
+    state->sha256 = trcap_sha256_fetch();
+    if (state->sha256 == NULL) {
+        raise_openssl_error("fetching SHA-256");
+        return -1;
+    }
+    state->scratch = EVP_MD_CTX_new();
+    if (state->scratch == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
     return 0;
 }
 
@@ -1399,10 +2262,15 @@ exec_types(PyObject *module)
 {
     module_state *state = get_state(module);
     state->minter_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &Minter_spec, NULL);
-    if (state->minter_type == NULL) {
+    if (state->minter_type == NULL || PyModule_AddType(module, state->minter_type) < 0) {
         return -1;
     }
-    return PyModule_AddType(module, state->minter_type);
+    state->template_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &Template_spec,
+                                                                     NULL);
+    if (state->template_type == NULL) {
+        return -1;
+    }
+    return PyModule_AddType(module, state->template_type);
 }
 
 static int
@@ -1451,6 +2319,7 @@ core_traverse(PyObject *module, visitproc visit, void *arg)
 {
     module_state *state = get_state(module);
     Py_VISIT(state->minter_type);
+    Py_VISIT(state->template_type);
     Py_VISIT(state->malformed_error);
     Py_VISIT(state->signature_error);
     Py_VISIT(state->algorithm_error);
@@ -1462,6 +2331,7 @@ core_clear(PyObject *module)
 {
     module_state *state = get_state(module);
     Py_CLEAR(state->minter_type);
+    Py_CLEAR(state->template_type);
     Py_CLEAR(state->malformed_error);
     Py_CLEAR(state->signature_error);
     Py_CLEAR(state->algorithm_error);
@@ -1475,6 +2345,10 @@ core_free(void *module)
     (void)core_clear((PyObject *)module);
     EVP_MAC_free(state->hmac);  /* NULL-safe */
     state->hmac = NULL;
+    EVP_MD_free(state->sha256);  /* NULL-safe */
+    state->sha256 = NULL;
+    EVP_MD_CTX_free(state->scratch);  /* NULL-safe; OpenSSL wipes the last MAC's state */
+    state->scratch = NULL;
 }
 
 static PyModuleDef_Slot core_slots[] = {

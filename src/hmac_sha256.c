@@ -1,4 +1,7 @@
+#include <string.h>
+
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/params.h>
 
 #include "hmac_sha256.h"
@@ -64,5 +67,120 @@ trcap_hmac_sha256(EVP_MAC_CTX *ctx, const unsigned char *p, size_t n,
     if (st == TRCAP_OK) {
         st = trcap_hmac_finish(ctx, out);
     }
+    return st;
+}
+
+/* ---- RFC 2104 over EVP_MD ------------------------------------------------ */
+
+EVP_MD *
+trcap_sha256_fetch(void)
+{
+    return EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* A new SHA-256 context that has absorbed `block` (one key block). */
+static EVP_MD_CTX *
+key_state(const EVP_MD *sha256, const unsigned char block[TRCAP_SHA256_BLOCK_SIZE])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) {
+        goto error;
+    }
+    if (!EVP_DigestInit_ex(ctx, sha256, NULL)
+        || !EVP_DigestUpdate(ctx, block, TRCAP_SHA256_BLOCK_SIZE)) {
+        goto error;
+    }
+    return ctx;
+
+error:
+    EVP_MD_CTX_free(ctx);
+    return NULL;
+}
+
+trcap_status
+trcap_hmac_key_set(trcap_hmac_key *k, const EVP_MD *sha256,
+                   const unsigned char *key, size_t keylen)
+{
+    unsigned char block[TRCAP_SHA256_BLOCK_SIZE] = {0};
+    trcap_status st = TRCAP_ERR_CRYPTO;
+
+    k->inner = k->outer = NULL;
+    /* RFC 2104 section 2: K' is the key zero-padded to the block size, or
+     * its hash first when it is longer than a block. */
+    if (keylen > TRCAP_SHA256_BLOCK_SIZE) {
+        if (!EVP_Digest(key, keylen, block, NULL, sha256, NULL)) {
+            goto error;
+        }
+    }
+    else if (keylen > 0) {
+        memcpy(block, key, keylen);
+    }
+    for (size_t i = 0; i < sizeof block; i++) {
+        block[i] ^= 0x36;  /* ipad */
+    }
+    k->inner = key_state(sha256, block);
+    for (size_t i = 0; i < sizeof block; i++) {
+        block[i] ^= 0x36 ^ 0x5c;  /* from ipad to opad */
+    }
+    k->outer = key_state(sha256, block);
+    if (k->inner == NULL || k->outer == NULL) {
+        goto error;
+    }
+    st = TRCAP_OK;
+
+error:
+    OPENSSL_cleanse(block, sizeof block);
+    if (st != TRCAP_OK) {
+        trcap_hmac_key_release(k);
+    }
+    return st;
+}
+
+void
+trcap_hmac_key_release(trcap_hmac_key *k)
+{
+    EVP_MD_CTX_free(k->inner);  /* NULL-safe */
+    EVP_MD_CTX_free(k->outer);
+    k->inner = k->outer = NULL;
+}
+
+trcap_status
+trcap_hmac_start(EVP_MD_CTX *run, const trcap_hmac_key *k)
+{
+    return trcap_hmac_resume(run, k->inner);
+}
+
+trcap_status
+trcap_hmac_resume(EVP_MD_CTX *run, const EVP_MD_CTX *saved)
+{
+    return EVP_MD_CTX_copy_ex(run, saved) ? TRCAP_OK : TRCAP_ERR_CRYPTO;
+}
+
+trcap_status
+trcap_hmac_absorb(EVP_MD_CTX *run, const unsigned char *p, size_t n)
+{
+    return EVP_DigestUpdate(run, p, n) ? TRCAP_OK : TRCAP_ERR_CRYPTO;
+}
+
+trcap_status
+trcap_hmac_end(EVP_MD_CTX *run, const trcap_hmac_key *k,
+               unsigned char out[TRCAP_HMAC_SHA256_SIZE])
+{
+    unsigned char inner[TRCAP_HMAC_SHA256_SIZE];
+    unsigned int n = 0;
+    trcap_status st = TRCAP_ERR_CRYPTO;
+
+    if (!EVP_DigestFinal_ex(run, inner, &n) || n != sizeof inner) {
+        goto error;
+    }
+    if (!EVP_MD_CTX_copy_ex(run, k->outer)
+        || !EVP_DigestUpdate(run, inner, sizeof inner)
+        || !EVP_DigestFinal_ex(run, out, &n) || n != TRCAP_HMAC_SHA256_SIZE) {
+        goto error;
+    }
+    st = TRCAP_OK;
+
+error:
+    OPENSSL_cleanse(inner, sizeof inner);
     return st;
 }

@@ -19,6 +19,11 @@
 #include "text.h"
 #include "trcap_status.h"
 
+/* True when `t` is 1-byte text that every character of which is written as
+ * itself (printable ASCII but '"' and '\\'): its literal is then the text
+ * between two quotes. */
+int trcap_json_string_is_plain(const trcap_text *t);
+
 /* Bytes of the JSON string literal for `t`, quotes included.
  * TRCAP_ERR_OVERFLOW if that does not fit a size_t. */
 trcap_status trcap_json_string_size(const trcap_text *t, size_t *size);

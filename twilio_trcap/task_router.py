@@ -10,8 +10,9 @@ same, minted by the C core.
 
 from __future__ import annotations
 
+import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from . import _core
@@ -31,7 +32,82 @@ __all__ = [
 TASK_ROUTER_BASE_URL: Final = "https://taskrouter.twilio.com"
 TASK_ROUTER_BASE_WS_URL: Final = "https://event-bridge.twilio.com/v1/wschannels"
 
-_js = _core.json_string
+# ---------------------------------------------------------------------------
+# The payload, described once.
+#
+# A capability's fields, in this order; the templates below refer to them by
+# index.  A template is JSON text (bytes) and field indices: the core writes
+# a str field JSON-escaped without its quotes (so a sid can sit inside a
+# URL) and an int field in decimal (see _core.Template).  The claims and
+# policies of every token, and the URL properties, all come from here.
+_ACCOUNT, _WORKSPACE, _WORKER, _VERSION, _BASE_URL, _BASE_WS_URL, _EXP = range(7)
+_FIELD_NAMES: Final = (
+    "account_sid", "workspace_sid", "worker_sid", "version", "base_url", "base_ws_url"
+)  # fmt: skip
+
+_API_URL: Final = (_BASE_URL, b"/", _VERSION)
+_WORKSPACE_URL: Final = (*_API_URL, b"/Workspaces/", _WORKSPACE)
+_WORKER_URL: Final = (*_WORKSPACE_URL, b"/Workers/", _WORKER)
+_CHANNEL_URL: Final = (_BASE_WS_URL, b"/", _ACCOUNT, b"/", _WORKER)
+
+# Claims in twilio 4.0's order: version, friendly_name, policies, iss, exp,
+# account_sid, channel, worker_sid, workspace_sid.
+_Template = _core.Template
+_HEAD: Final = _Template(
+    (b'{"version":"', _VERSION, b'","friendly_name":"', _WORKER, b'","policies":[')
+)
+_MID: Final = _Template((b'],"iss":"', _ACCOUNT, b'","exp":'))
+_END: Final = _Template((
+    b',"account_sid":"', _ACCOUNT,
+    b'","channel":"', _WORKER,
+    b'","worker_sid":"', _WORKER,
+    b'","workspace_sid":"', _WORKSPACE,
+    b'"}',
+))  # fmt: skip
+
+# A placeholder URL: policy_json writes a policy around it, and the template
+# puts the URL's pieces in its place, so the policy layout comes from the
+# core's one policy writer.  Nothing else in our policies escapes to \u0000.
+_CUT: Final = "\x00"
+_CUT_JSON: Final = b"\\u0000"
+
+
+def _allow(
+    url: tuple[bytes | int, ...], method: str, post_filter: dict[str, Any] | None = None
+) -> _core.Template:
+    """The template of a policy allowing `method` on `url` (template items)."""
+    before, after = _core.policy_json(_CUT, method, True, None, post_filter).split(_CUT_JSON)
+    return _Template((before, *url, after))
+
+
+# A new object's policies (twilio 4.0's _allow_worker_websocket_urls and
+# _allow_activity_list_fetch), then one per permission method.
+_DEFAULT_POLICIES: Final = (
+    _allow(_CHANNEL_URL, "GET"),
+    _allow(_CHANNEL_URL, "POST"),
+    _allow((*_WORKSPACE_URL, b"/Activities"), "GET"),
+)
+_WORKER_FETCH: Final = _allow(_WORKER_URL, "GET")
+_WORKER_ACTIVITY: Final = _allow(_WORKER_URL, "POST", {"ActivitySid": REQUIRED_JSON})
+_TASK_RESERVATION: Final = _allow(
+    (*_WORKSPACE_URL, b"/Tasks/**"), "POST", {"ReservationStatus": REQUIRED_JSON}
+)
+
+_new_minter: Final = _core.Minter.for_template
+
+# ttl up to this keeps now + ttl within a signed 64-bit int for any clock
+# before the year 146 billion, so the common call skips the range checks.
+_FAST_TTL_MAX: Final = 2**62
+
+
+def _text(template: tuple[bytes | int, ...], fields: tuple[str, ...]) -> str:
+    """`template` with the fields as they are (not JSON): a URL."""
+    return "".join(fields[p] if isinstance(p, int) else p.decode("ascii") for p in template)
+
+
+def _check_fields(fields: tuple[object, ...]) -> None:
+    for value, name in zip(fields, _FIELD_NAMES):
+        check_text(value, name)
 
 
 def make_policy(
@@ -74,17 +150,10 @@ class TaskRouterCapability(PolicyMethods):
     :meth:`add_policy` append policies of one's own.
     """
 
-    __slots__ = (
-        "_account_sid",
-        "_workspace_sid",
-        "_worker_sid",
-        "_version",
-        "_base_url",
-        "_base_ws_url",
-        "_minter",
-        "_suffix",
-        "__weakref__",
-    )
+    __slots__ = ("_fields", "_minter", "__weakref__")
+
+    _fields: tuple[str, str, str, str, str, str]
+    _minter: _core.Minter
 
     def __init__(
         self,
@@ -96,94 +165,86 @@ class TaskRouterCapability(PolicyMethods):
         version: str = "v1",
         base_ws_url: str = TASK_ROUTER_BASE_WS_URL,
     ) -> None:
-        self._account_sid = check_text(account_sid, "account_sid")
-        self._workspace_sid = check_text(workspace_sid, "workspace_sid")
-        self._worker_sid = check_text(worker_sid, "worker_sid")
-        self._version = check_text(version, "version")
-        self._base_url = f"{check_text(base_url, 'base_url')}/{version}"
-        self._base_ws_url = check_text(base_ws_url, "base_ws_url")
-        worker = _js(worker_sid)
-        account = _js(account_sid)
-        # The payload is head + policies + mid + exp + suffix (claims in
-        # twilio 4.0's order); the core keeps the policies and the joined
-        # prefix, rebuilt only after they change.
-        self._minter = _core.Minter(
-            check_key(auth_token, "auth_token"),
-            head=b'{"version":' + _js(version) + b',"friendly_name":' + worker + b',"policies":[',
-            mid=b'],"iss":' + account + b',"exp":',
-            name="auth_token",
-        )
-        self._suffix = b"".join(
-            (
-                b',"account_sid":', account,
-                b',"channel":', worker,
-                b',"worker_sid":', worker,
-                b',"workspace_sid":', _js(workspace_sid),
-                b"}",
+        self._fields = fields = (
+            account_sid, workspace_sid, worker_sid, version, base_url, base_ws_url
+        )  # fmt: skip
+        # One call escapes the fields (non-empty str: the core checks that
+        # much) and keys the MAC; the core keeps references to the shared
+        # templates of the claims and policies (and, from the second mint
+        # on, the encoded prefix and the MAC state after it).
+        try:
+            self._minter = _new_minter(
+                auth_token, fields, _HEAD, _DEFAULT_POLICIES, _MID, _END, "auth_token"
             )
+        except (TypeError, ValueError):
+            pass
+        else:
+            return
+        # Something was wrong: say which argument (the checks raise), or let
+        # the core raise its own error (a key the core refused otherwise).
+        _check_fields(fields)
+        check_key(auth_token, "auth_token")
+        self._minter = _new_minter(
+            auth_token, fields, _HEAD, _DEFAULT_POLICIES, _MID, _END, "auth_token"
         )
-        channel = f"{base_ws_url}/{account_sid}/{worker_sid}"
-        self._grant(channel, "GET")
-        self._grant(channel, "POST")
-        self._grant(f"{self.workspace_url}/Activities", "GET")
 
     # -- what the reference exposes -------------------------------------
 
     @property
     def account_sid(self) -> str:
         """The account sid (the ``iss`` claim)."""
-        return self._account_sid
+        return self._fields[_ACCOUNT]
 
     @property
     def workspace_sid(self) -> str:
         """The Workspace sid."""
-        return self._workspace_sid
+        return self._fields[_WORKSPACE]
 
     @property
     def worker_sid(self) -> str:
         """The Worker sid (also the ``channel`` and ``friendly_name``)."""
-        return self._worker_sid
+        return self._fields[_WORKER]
 
     @property
     def version(self) -> str:
         """The API version (the ``version`` claim)."""
-        return self._version
+        return self._fields[_VERSION]
 
     @property
     def base_url(self) -> str:
         """The TaskRouter API's base URL with the version, as in twilio 4.0."""
-        return self._base_url
+        return _text(_API_URL, self._fields)
 
     @property
     def base_ws_url(self) -> str:
         """The base URL of the Worker's event channel."""
-        return self._base_ws_url
+        return self._fields[_BASE_WS_URL]
 
     @property
     def workspace_url(self) -> str:
         """The Workspace's URL."""
-        return f"{self._base_url}/Workspaces/{self._workspace_sid}"
+        return _text(_WORKSPACE_URL, self._fields)
 
     @property
     def worker_url(self) -> str:
         """The Worker's URL."""
-        return f"{self.workspace_url}/Workers/{self._worker_sid}"
+        return _text(_WORKER_URL, self._fields)
 
     # -- permissions ----------------------------------------------------
 
     def allow_worker_fetch_attributes(self) -> None:
         """Allows GET on the Worker: Worker.js may fetch its attributes."""
-        self._grant(self.worker_url, "GET")
+        self._minter.add_policy_template(_WORKER_FETCH)
 
     def allow_worker_activity_updates(self) -> None:
         """Allows POST on the Worker with an ``ActivitySid``: Worker.js may
         change the Worker's Activity."""
-        self._grant(self.worker_url, "POST", {"ActivitySid": REQUIRED_JSON})
+        self._minter.add_policy_template(_WORKER_ACTIVITY)
 
     def allow_task_reservation_updates(self) -> None:
         """Allows POST on every Task's subresources with a
         ``ReservationStatus``: Worker.js may accept or reject reservations."""
-        self._grant(f"{self.workspace_url}/Tasks/**", "POST", {"ReservationStatus": REQUIRED_JSON})
+        self._minter.add_policy_template(_TASK_RESERVATION)
 
     # -- the token --------------------------------------------------------
 
@@ -203,7 +264,9 @@ class TaskRouterCapability(PolicyMethods):
 
         Claims, in this order: ``version``, ``friendly_name``, ``policies``,
         ``iss``, ``exp``, ``account_sid``, ``channel``, ``worker_sid``,
-        ``workspace_sid``.
+        ``workspace_sid``.  Minting again is cheap: from the second token
+        on, the core re-uses the encoded claims before ``exp`` and the
+        signature state after them until the policies change.
         """
         if attributes is not None:
             warnings.warn(
@@ -211,15 +274,103 @@ class TaskRouterCapability(PolicyMethods):
                 UserWarning,
                 stacklevel=2,
             )
-        exp = check_claim_time(current_time(now) + check_ttl(ttl), "exp")
-        return self._minter.mint(exp, self._suffix)
+        if now is None and type(ttl) is int and 0 <= ttl <= _FAST_TTL_MAX:
+            return self._minter.mint(int(time.time()) + ttl)
+        return self._minter.mint(_expiry(ttl, now))
+
+    @classmethod
+    def mint_many(
+        cls,
+        account_sid: str,
+        auth_token: str | bytes,
+        workspace_sid: str,
+        worker_sids: Iterable[str],
+        *,
+        allow_worker_fetch_attributes: bool = False,
+        allow_worker_activity_updates: bool = False,
+        allow_task_reservation_updates: bool = False,
+        ttl: int = 3600,
+        now: int | None = None,
+        base_url: str = TASK_ROUTER_BASE_URL,
+        version: str = "v1",
+        base_ws_url: str = TASK_ROUTER_BASE_WS_URL,
+    ) -> list[str]:
+        """Tokens for many Workers of one Workspace, with the same permissions.
+
+        ``tokens[i]`` is the token that
+        ``TaskRouterCapability(account_sid, auth_token, workspace_sid,
+        worker_sids[i], base_url, version, base_ws_url)`` gives after the
+        ``allow_*`` methods whose flags are true (called in the order of the
+        flags) and ``generate_token(ttl, now=now)``; the clock is read once,
+        so every token has the same ``exp``.  For a server that warms up a
+        shift of agents: the core keys the HMAC once, and writes and signs
+        the tokens with the GIL released, so threads minting for different
+        lists run in parallel.
+
+        :param worker_sids: the Workers, an iterable of str (not a str).
+        :param allow_worker_fetch_attributes: as the method of that name.
+        :param allow_worker_activity_updates: as the method of that name.
+        :param allow_task_reservation_updates: as the method of that name.
+        :raises TypeError: an argument has the wrong type (a flag that is not
+            a bool, a worker sid that is not a str, `worker_sids` a str or
+            not iterable), as for the constructor and :meth:`generate_token`.
+        :raises ValueError: an empty sid, URL, version or auth token, or a
+            negative `ttl`.
+        :raises OverflowError: ``now + ttl`` does not fit a signed 64-bit int.
+        """
+        for value, name in zip(
+            (account_sid, workspace_sid, version, base_url, base_ws_url),
+            ("account_sid", "workspace_sid", "version", "base_url", "base_ws_url"),
+        ):
+            check_text(value, name)
+        check_key(auth_token, "auth_token")
+        flags = (
+            (allow_worker_fetch_attributes, "allow_worker_fetch_attributes", _WORKER_FETCH),
+            (allow_worker_activity_updates, "allow_worker_activity_updates", _WORKER_ACTIVITY),
+            (allow_task_reservation_updates, "allow_task_reservation_updates", _TASK_RESERVATION),
+        )
+        policies = list(_DEFAULT_POLICIES)
+        for flag, name, template in flags:
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} must be bool, not {type(flag).__name__}")
+            if flag:
+                policies.append(template)
+        exp = _expiry(ttl, now)
+        if isinstance(worker_sids, (str, bytes)) or not isinstance(worker_sids, Iterable):
+            raise TypeError(
+                f"worker_sids must be an iterable of str, not {type(worker_sids).__name__}"
+            )
+        sids = tuple(worker_sids)
+        body: list[bytes | int] = []
+        for i, template in enumerate(policies):
+            body += (b",", *template.items) if i else template.items
+        payload = _Template((*_HEAD.items, *body, *_MID.items, _EXP, *_END.items))
+        # The worker's field is the slot: each sid in turn.
+        fields = (account_sid, workspace_sid, "", version, base_url, base_ws_url, exp)
+        minter = _core.Minter(auth_token, name="auth_token")
+        try:
+            # The core checks every sid is a non-empty str before it signs.
+            return minter.mint_each(payload, fields, _WORKER, sids)
+        except (TypeError, ValueError):
+            pass
+        # Say which sid (the check raises), or let the core raise its own error.
+        for i, sid in enumerate(sids):
+            check_text(sid, f"worker_sids[{i}]")
+        return minter.mint_each(payload, fields, _WORKER, sids)
 
     def __repr__(self) -> str:
+        fields = self._fields
         return (
-            f"{type(self).__name__}(account_sid={self._account_sid!r}, "
-            f"workspace_sid={self._workspace_sid!r}, worker_sid={self._worker_sid!r}, "
+            f"{type(self).__name__}(account_sid={fields[_ACCOUNT]!r}, "
+            f"workspace_sid={fields[_WORKSPACE]!r}, worker_sid={fields[_WORKER]!r}, "
             f"policies={len(self._minter.policies())})"
         )
+
+
+def _expiry(ttl: object, now: object) -> int:
+    """The ``exp`` of a token minted at `now` (the clock when None) and valid
+    for `ttl` seconds, checked."""
+    return check_claim_time(current_time(now) + check_ttl(ttl), "exp")
 
 
 # Keep the names twilio 4.0 exported importable from here, so that

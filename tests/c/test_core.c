@@ -46,7 +46,7 @@ from_hex(const char *hex, unsigned char *out)
 /* ---- RFC 4231 ---------------------------------------------------------- */
 
 static void
-test_rfc4231(EVP_MAC *mac)
+test_rfc4231(EVP_MAC *mac, const EVP_MD *sha256)
 {
     static const char *large_data =
         "This is a test using a larger than block-size key and a larger than "
@@ -124,6 +124,57 @@ test_rfc4231(EVP_MAC *mac)
         }
         EVP_MAC_CTX_free(ctx);
     }
+
+    /* The same vectors through RFC 2104 over EVP_MD (trcap_hmac_key),
+     * including keys longer than a block (cases 6 and 7). */
+    for (int i = 0; i < 7; i++) {
+        trcap_hmac_key key = TRCAP_HMAC_KEY_INIT;
+        EVP_MD_CTX *run = EVP_MD_CTX_new(), *saved = EVP_MD_CTX_new();
+        CHECK(run != NULL && saved != NULL
+              && trcap_hmac_key_set(&key, sha256, cases[i].key, cases[i].keylen) == TRCAP_OK,
+              "RFC 4231 case %d: EVP_MD keying failed", i + 1);
+        for (int round = 0; round < 2 && key.inner != NULL; round++) {
+            unsigned char out[TRCAP_HMAC_SHA256_SIZE];
+            char hex[2 * TRCAP_HMAC_SHA256_SIZE + 1];
+            trcap_status st = trcap_hmac_start(run, &key);
+            if (st == TRCAP_OK) {
+                st = trcap_hmac_absorb(run, cases[i].data, cases[i].datalen);
+            }
+            if (st == TRCAP_OK) {
+                st = trcap_hmac_end(run, &key, out);
+            }
+            to_hex(out, sizeof out, hex);
+            CHECK(st == TRCAP_OK && strcmp(hex, cases[i].expected) == 0,
+                  "RFC 4231 case %d EVP_MD round %d: got %s", i + 1, round, hex);
+        }
+        /* A state kept after every split point and resumed gives the same
+         * MAC (what a prepared token prefix relies on). */
+        int resumed_ok = key.inner != NULL;
+        for (size_t cut = 0; resumed_ok && cut <= cases[i].datalen; cut++) {
+            unsigned char out[TRCAP_HMAC_SHA256_SIZE];
+            char hex[2 * TRCAP_HMAC_SHA256_SIZE + 1];
+            trcap_status st = trcap_hmac_start(saved, &key);
+            if (st == TRCAP_OK) {
+                st = trcap_hmac_absorb(saved, cases[i].data, cut);
+            }
+            if (st == TRCAP_OK) {
+                st = trcap_hmac_resume(run, saved);
+            }
+            if (st == TRCAP_OK) {
+                st = trcap_hmac_absorb(run, cases[i].data + cut, cases[i].datalen - cut);
+            }
+            if (st == TRCAP_OK) {
+                st = trcap_hmac_end(run, &key, out);
+            }
+            to_hex(out, sizeof out, hex);
+            resumed_ok = st == TRCAP_OK && strcmp(hex, cases[i].expected) == 0;
+        }
+        CHECK(resumed_ok, "RFC 4231 case %d: resumed MACs", i + 1);
+        trcap_hmac_key_release(&key);
+        CHECK(key.inner == NULL && key.outer == NULL, "key released");
+        EVP_MD_CTX_free(run);
+        EVP_MD_CTX_free(saved);
+    }
 }
 
 /* ---- RFC 4648 ---------------------------------------------------------- */
@@ -157,6 +208,50 @@ test_rfc4648(void)
     }
 }
 
+/* The encoder against a bit-by-bit reference over random bytes of every
+ * length up to 700: the 12-bytes-at-a-time SIMD path (where the CPU has
+ * it), the portable loop, and every way the two split an input. */
+static size_t
+reference_b64url(unsigned char *out, const unsigned char *in, size_t n)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t k = 0;
+    unsigned bits = 0, nbits = 0;
+    for (size_t i = 0; i < n; i++) {
+        bits = (bits << 8 | in[i]) & 0xFFFF;
+        nbits += 8;
+        while (nbits >= 6) {
+            nbits -= 6;
+            out[k++] = (unsigned char)alphabet[(bits >> nbits) & 63];
+        }
+    }
+    if (nbits) {
+        out[k++] = (unsigned char)alphabet[(bits << (6 - nbits)) & 63];
+    }
+    return k;
+}
+
+static void
+test_b64url_against_reference(void)
+{
+    unsigned char in[700], expect[940], got[940];
+    unsigned state = 12345;
+    int mismatches = 0;
+    for (int round = 0; round < 20; round++) {
+        for (size_t i = 0; i < sizeof in; i++) {
+            state = state * 1103515245u + 12345u;
+            in[i] = (unsigned char)(state >> 16);
+        }
+        for (size_t n = 0; n <= sizeof in; n++) {
+            size_t k = reference_b64url(expect, in, n);
+            unsigned char *end = trcap_b64url_encode(got, in, n);
+            mismatches += (size_t)(end - got) != k || memcmp(got, expect, k) != 0;
+        }
+    }
+    CHECK(mismatches == 0, "base64url vs reference: %d mismatches", mismatches);
+}
+
 static void
 test_stream_matches_one_shot(void)
 {
@@ -187,7 +282,7 @@ test_stream_matches_one_shot(void)
 /* ---- RFC 7515 A.1 ------------------------------------------------------ */
 
 static void
-test_rfc7515_a1(EVP_MAC *mac)
+test_rfc7515_a1(const EVP_MD *sha256)
 {
     static const char header[] = "{\"typ\":\"JWT\",\r\n \"alg\":\"HS256\"}";
     static const char payload[] =
@@ -204,9 +299,12 @@ test_rfc7515_a1(EVP_MAC *mac)
     unsigned char header_b64[64];
     size_t hlen = (size_t)(trcap_b64url_encode(header_b64, (const unsigned char *)header,
                                                strlen(header)) - header_b64);
-    EVP_MAC_CTX *ctx = trcap_hmac_new(mac, key, keylen);
-    CHECK(ctx != NULL, "RFC 7515: keying failed");
-    if (ctx == NULL) {
+    trcap_hmac_key hkey = TRCAP_HMAC_KEY_INIT;
+    EVP_MD_CTX *run = EVP_MD_CTX_new();
+    CHECK(run != NULL && trcap_hmac_key_set(&hkey, sha256, key, keylen) == TRCAP_OK,
+          "RFC 7515: keying failed");
+    if (hkey.inner == NULL) {
+        EVP_MD_CTX_free(run);
         return;
     }
 
@@ -228,13 +326,94 @@ test_rfc7515_a1(EVP_MAC *mac)
         CHECK(trcap_token_size(hlen, psize, &tsize) == TRCAP_OK
               && tsize == strlen(expected), "RFC 7515 shape %d: token size", s);
         unsigned char *token = malloc(tsize + 1);
-        CHECK(trcap_token_write(token, header_b64, hlen, shapes[s].parts, shapes[s].n, ctx)
-              == TRCAP_OK, "RFC 7515 shape %d: write", s);
+        CHECK(trcap_token_write(token, header_b64, hlen, shapes[s].parts, shapes[s].n, psize,
+                                &hkey, run) == TRCAP_OK, "RFC 7515 shape %d: write", s);
         token[tsize] = '\0';
         CHECK(strcmp((char *)token, expected) == 0, "RFC 7515 shape %d: got %s", s, token);
         free(token);
     }
-    EVP_MAC_CTX_free(ctx);
+    /* The payload as written back, not encoded. */
+    {
+        unsigned char plain[128];
+        unsigned char *end = trcap_payload_write(plain, three, 3);
+        CHECK((size_t)(end - plain) == strlen(payload) && memcmp(plain, payload, strlen(payload)) == 0,
+              "RFC 7515: payload written from parts");
+    }
+    trcap_hmac_key_release(&hkey);
+    EVP_MD_CTX_free(run);
+}
+
+/* ---- prepared prefixes -------------------------------------------------- */
+
+/* A token from a prepared prefix equals the token written from scratch for
+ * prefix + tail: for every prefix length mod 3 (how the prefix's last bytes
+ * share a base64 group with the tail), every signing-input length mod 64
+ * (where the kept SHA-256 state stands in its block; the encoded header's
+ * length is varied to reach every residue), and tails of several shapes. */
+static void
+test_prepared(const EVP_MD *sha256)
+{
+    static const unsigned char key[] = "prepared-prefix-key";
+    unsigned char prefix[200], header_b64[8], tail_text[70];
+    trcap_hmac_key hkey = TRCAP_HMAC_KEY_INIT;
+    EVP_MD_CTX *run = EVP_MD_CTX_new();
+    int mismatches = 0, cases = 0;
+
+    for (size_t i = 0; i < sizeof prefix; i++) {
+        prefix[i] = (unsigned char)(' ' + (i * 7) % 90);
+    }
+    for (size_t i = 0; i < sizeof tail_text; i++) {
+        tail_text[i] = (unsigned char)('a' + i % 26);
+    }
+    memset(header_b64, 'h', sizeof header_b64);
+    CHECK(run != NULL && trcap_hmac_key_set(&hkey, sha256, key, sizeof key - 1) == TRCAP_OK,
+          "prepared: keying");
+    if (hkey.inner == NULL) {
+        EVP_MD_CTX_free(run);
+        return;
+    }
+    for (size_t hlen = 0; hlen < 4; hlen++) {
+        for (size_t plen = 0; plen <= sizeof prefix; plen++) {
+            /* The prefix in two parts, as head and policies arrive. */
+            trcap_part pre[] = {{prefix, plen / 2, 0}, {prefix + plen / 2, plen - plen / 2, 0}};
+            for (size_t shape = 0; shape < 4; shape++) {
+                trcap_part tail[3] = {{NULL, 0, 1700000000 + (int64_t)plen},
+                                      {tail_text, plen % 70, 0},
+                                      {tail_text, shape, 0}};
+                size_t ntail = shape == 0 ? 0 : shape == 1 ? 1 : 3;
+                trcap_part all[5] = {pre[0], pre[1], tail[0], tail[1], tail[2]};
+                trcap_prepared pp = TRCAP_PREPARED_INIT;
+                size_t psize = 0, tsize = 0, whole = 0, fast = 0;
+                unsigned char *a = NULL, *b = NULL;
+                /* Exactly sized, so that AddressSanitizer sees any write
+                 * past the token (the JSON is laid out inside it). */
+                int ok = trcap_payload_size(all, 2 + ntail, &psize) == TRCAP_OK
+                         && trcap_token_size(hlen, psize, &whole) == TRCAP_OK
+                         && trcap_prepared_set(&pp, header_b64, hlen, pre, 2, &hkey) == TRCAP_OK
+                         && trcap_payload_size(tail, ntail, &tsize) == TRCAP_OK
+                         && trcap_prepared_token_size(&pp, tsize, &fast) == TRCAP_OK
+                         && whole == fast && pp.nrest == plen % 3
+                         && (a = malloc(whole)) != NULL && (b = malloc(whole)) != NULL
+                         && trcap_token_write(a, header_b64, hlen, all, 2 + ntail, psize, &hkey,
+                                              run) == TRCAP_OK
+                         && trcap_prepared_token_write(b, &pp, tail, ntail, tsize, &hkey, run)
+                                == TRCAP_OK
+                         /* twice from one prefix: it is only read */
+                         && memcmp(a, b, whole) == 0
+                         && trcap_prepared_token_write(b, &pp, tail, ntail, tsize, &hkey, run)
+                                == TRCAP_OK
+                         && memcmp(a, b, whole) == 0;
+                free(a);
+                free(b);
+                mismatches += !ok;
+                cases++;
+                trcap_prepared_release(&pp);
+            }
+        }
+    }
+    CHECK(mismatches == 0, "prepared vs from scratch: %d of %d differ", mismatches, cases);
+    trcap_hmac_key_release(&hkey);
+    EVP_MD_CTX_free(run);
 }
 
 /* ---- JSON writer and UTF-8 --------------------------------------------- */
@@ -314,11 +493,18 @@ main(void)
     EVP_MAC *mac = trcap_hmac_fetch();
     CHECK(mac != NULL, "EVP_MAC_fetch(HMAC)");
     if (mac != NULL) {
-        test_rfc4231(mac);
-        test_rfc7515_a1(mac);
+        EVP_MD *sha256 = trcap_sha256_fetch();
+        CHECK(sha256 != NULL, "EVP_MD_fetch(SHA256)");
+        if (sha256 != NULL) {
+            test_rfc4231(mac, sha256);
+            test_rfc7515_a1(sha256);
+            test_prepared(sha256);
+            EVP_MD_free(sha256);
+        }
         EVP_MAC_free(mac);
     }
     test_rfc4648();
+    test_b64url_against_reference();
     test_stream_matches_one_shot();
     test_json_writer();
     test_utf8();

@@ -1,0 +1,865 @@
+#!/usr/bin/env python3
+"""twilio-trcap side by side with what users would pick instead, in one run.
+
+    pip install '.[bench]'
+    python benchmarks/bench.py                 # writes docs/performance.md
+    python benchmarks/bench.py --quick --no-write
+
+Every case is timed in the same process run, its repeats interleaved with
+those of every other case (round-robin, the order rotated each round), and
+the median per operation kept; ratios are ratios of medians.  Timing is
+never a test assertion: the tests check that the fast paths give the same
+bytes as the slow ones.
+
+The peers:
+  * twilio 4.0.0's own flow, in a throw-away virtualenv holding that release
+    (made under benchmarks/build/ on first use; see --twilio4-python), timed
+    by benchmarks/twilio40_worker.py in a subprocess;
+  * today's twilio (``WorkerCapabilityToken`` + ``to_jwt()``) and PyJWT's
+    ``jwt.encode`` of the same payload;
+  * the C floor: HMAC-SHA256 over the same signing input with OpenSSL, the
+    key prepared once (benchmarks/hmac_floor.c, built here with cc -O2), and
+    a hot memcpy of the same bytes.
+
+Options --memory-loop N runs the long RSS check (N mints, and decodes when
+twilio_trcap.decode exists) instead of the timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime
+import gc
+import hmac
+import itertools
+import json
+import os
+import platform
+import shutil
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+import twilio
+from twilio.jwt.taskrouter.capabilities import WorkerCapabilityToken
+
+import twilio_trcap
+from twilio_trcap import TaskRouterCapability
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BUILD = HERE / "build"
+DOC = ROOT / "docs" / "performance.md"
+
+# Realistic sids (34 characters) and a 32-character auth token.
+ACCOUNT = "AC" + "0123456789abcdef" * 2
+WORKSPACE = "WS" + "fedcba9876543210" * 2
+WORKER = "WK" + "00112233445566778899aabbccddeeff"
+AUTH_TOKEN = "5f4dcc3b5aa765d61d8327deb882cf99"
+PERMISSIONS = (
+    "allow_worker_fetch_attributes",
+    "allow_worker_activity_updates",
+    "allow_task_reservation_updates",
+)
+BIG_POLICIES = 200  # the issue's large token: 200 policies, about 57 KB
+SHIFT = 256  # worker sids per mint_many() call
+
+
+# ---------------------------------------------------------------------------
+# The flows
+# ---------------------------------------------------------------------------
+
+
+def ours_fresh() -> str:
+    capability = TaskRouterCapability(ACCOUNT, AUTH_TOKEN, WORKSPACE, WORKER)
+    capability.allow_worker_fetch_attributes()
+    capability.allow_worker_activity_updates()
+    capability.allow_task_reservation_updates()
+    return capability.generate_token()
+
+
+def ours_core_only() -> Callable[[], str]:
+    """The fresh request's C calls without the Python class around them:
+    what the class costs is the difference (a profile aid, not a peer)."""
+    from twilio_trcap import _core, task_router as tr
+
+    fields = (ACCOUNT, WORKSPACE, WORKER, "v1", tr.TASK_ROUTER_BASE_URL, tr.TASK_ROUTER_BASE_WS_URL)
+    new, head, defaults, mid, end = (
+        _core.Minter.for_template, tr._HEAD, tr._DEFAULT_POLICIES, tr._MID, tr._END
+    )
+    permissions = (tr._WORKER_FETCH, tr._WORKER_ACTIVITY, tr._TASK_RESERVATION)
+    now = time.time
+
+    def fresh() -> str:
+        minter = new(AUTH_TOKEN, fields, head, defaults, mid, end, "auth_token")
+        for template in permissions:
+            minter.add_policy_template(template)
+        return minter.mint(int(now()) + 3600)
+
+    return fresh
+
+
+def ours_big() -> TaskRouterCapability:
+    """A capability with BIG_POLICIES policies, the permissions in turn."""
+    capability = TaskRouterCapability(ACCOUNT, AUTH_TOKEN, WORKSPACE, WORKER)
+    for i in range(BIG_POLICIES - 3):
+        getattr(capability, PERMISSIONS[i % 3])()
+    return capability
+
+
+def twilio_same_policies() -> WorkerCapabilityToken:
+    """Today's twilio, holding the policies of ours_fresh() in their order."""
+    token = WorkerCapabilityToken(
+        ACCOUNT,
+        AUTH_TOKEN,
+        WORKSPACE,
+        WORKER,
+        allow_fetch_self=False,
+        allow_fetch_reservations=False,
+        allow_fetch_worker_reservations=False,
+    )
+    token.allow_fetch_self()
+    token.allow_update_activities()
+    # No public method writes this one (twilio 4.0's reservation policy);
+    # twilio's own policy maker does.
+    token._make_policy(
+        token.workspace_url + "/Tasks/**",
+        "POST",
+        True,
+        post_filter={"ReservationStatus": {"required": True}},
+    )
+    return token
+
+
+def twilio_fresh() -> str:
+    return twilio_same_policies().to_jwt()  # type: ignore[no-any-return]
+
+
+def twilio_fresh_defaults() -> str:
+    """The issue's row: today's defaults plus the update permissions (9)."""
+    return WorkerCapabilityToken(  # type: ignore[no-any-return]
+        ACCOUNT,
+        AUTH_TOKEN,
+        WORKSPACE,
+        WORKER,
+        allow_update_activities=True,
+        allow_update_reservations=True,
+    ).to_jwt()
+
+
+def segment(token: str, i: int) -> bytes:
+    s = token.split(".")[i]
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def claims(token: str) -> dict[str, Any]:
+    return json.loads(segment(token, 1))  # type: ignore[no-any-return]
+
+
+def signing_input(token: str) -> bytes:
+    return token.rsplit(".", 1)[0].encode("ascii")
+
+
+# ---------------------------------------------------------------------------
+# Timing
+# ---------------------------------------------------------------------------
+
+Runner = Callable[[int], float]  # loops -> seconds for that many operations
+
+
+def loop(f: Callable[[], object]) -> Runner:
+    def run(loops: int) -> float:
+        perf_counter = time.perf_counter
+        it = itertools.repeat(None, loops)
+        t0 = perf_counter()
+        for _ in it:
+            f()
+        return perf_counter() - t0
+
+    return run
+
+
+@dataclass
+class Case:
+    key: str
+    label: str
+    run: Runner | None  # None: not available (see note)
+    note: str = ""
+    per_op: int = 1  # operations (tokens) per loop
+    loops: int = 0
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def median_us(self) -> float | None:
+        if not self.samples:
+            return None
+        return statistics.median(self.samples) * 1e6
+
+
+def calibrate(case: Case, sample_time: float) -> None:
+    assert case.run is not None
+    loops = 1
+    while True:
+        t = case.run(loops)
+        if t >= sample_time / 4 or loops >= 1 << 24:
+            break
+        loops *= 4 if t < sample_time / 40 else 2
+    case.loops = max(1, int(loops * sample_time / max(t, 1e-9)))
+
+
+def measure(cases: list[Case], repeats: int, sample_time: float) -> None:
+    live = [c for c in cases if c.run is not None]
+    for case in live:
+        case.run(max(1, case.loops))  # warm up
+        calibrate(case, sample_time)
+    for r in range(repeats):
+        shift = r % len(live)
+        for case in live[shift:] + live[:shift]:
+            assert case.run is not None
+            case.samples.append(case.run(case.loops) / (case.loops * case.per_op))
+        print(f"\r  round {r + 1}/{repeats}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------
+# Peers in other processes
+# ---------------------------------------------------------------------------
+
+
+class LineWorker:
+    """A subprocess that answers one request line with one line."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
+        assert self.proc.stdout is not None
+        self.first = self.proc.stdout.readline().strip()
+        if not self.first:
+            raise RuntimeError(f"{argv[0]} exited: {self.proc.wait()}")
+
+    def ask(self, line: str) -> str:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def close(self) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def twilio4_python(args: argparse.Namespace) -> tuple[str | None, str]:
+    """The python of a virtualenv with twilio 4.0.0, or None and why not."""
+    if args.no_twilio4:
+        return None, "not measured (--no-twilio4)"
+    if args.twilio4_python:
+        return args.twilio4_python, ""
+    venv = BUILD / "twilio-4.0.0"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print("  making a virtualenv with twilio==4.0.0 in", venv, file=sys.stderr)
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+            subprocess.run(
+                [str(python), "-m", "pip", "install", "-q", "twilio==4.0.0"],
+                check=True,
+                timeout=600,
+            )
+        except (subprocess.SubprocessError, OSError) as exc:
+            shutil.rmtree(venv, ignore_errors=True)
+            return None, f"not measured: no virtualenv with twilio 4.0.0 ({exc})"
+    return str(python), ""
+
+
+def start_twilio4(args: argparse.Namespace) -> tuple[LineWorker | None, str]:
+    python, why = twilio4_python(args)
+    if python is None:
+        return None, why
+    spec = {
+        "account_sid": ACCOUNT,
+        "auth_token": AUTH_TOKEN,
+        "workspace_sid": WORKSPACE,
+        "worker_sid": WORKER,
+    }
+    try:
+        worker = LineWorker([python, str(HERE / "twilio40_worker.py"), json.dumps(spec)])
+    except (OSError, RuntimeError) as exc:
+        return None, f"not measured: the twilio 4.0.0 worker failed ({exc})"
+    hello = json.loads(worker.first)
+    # Same policies and claims as ours (their JSON spacing differs).
+    theirs, mine = claims(hello["token"]), claims(ours_fresh())
+    theirs.pop("exp"), mine.pop("exp")
+    if theirs != mine:
+        worker.close()
+        return None, "not measured: twilio 4.0.0's payload differs from ours"
+    return worker, f"twilio {hello['version']}"
+
+
+def start_floor(key: bytes, inputs: list[bytes]) -> tuple[LineWorker | None, str]:
+    """benchmarks/hmac_floor.c, built with cc -O2 against OpenSSL."""
+    cc = os.environ.get("CC", "cc")
+    BUILD.mkdir(parents=True, exist_ok=True)
+    binary = BUILD / "hmac_floor"
+    build = subprocess.run(
+        [cc, "-O2", "-std=c11", str(HERE / "hmac_floor.c"), "-o", str(binary), "-lcrypto"],
+        capture_output=True,
+        text=True,
+    )
+    if build.returncode != 0:
+        return None, f"not measured: {cc} could not build hmac_floor.c: {build.stderr.strip()}"
+    files = []
+    tmp = Path(tempfile.mkdtemp(prefix="trcap-bench-"))
+    for i, data in enumerate([key, *inputs]):
+        path = tmp / f"{i}.bin"
+        path.write_bytes(data)
+        files.append(str(path))
+    worker = LineWorker([str(binary), *files])
+    shutil.rmtree(tmp)  # read at start-up
+    return worker, ""
+
+
+def remote(worker: LineWorker, request: Callable[[int], str]) -> Runner:
+    def run(loops: int) -> float:
+        return float(worker.ask(request(loops)))
+
+    return run
+
+
+# ---------------------------------------------------------------------------
+# Many workers, two threads
+# ---------------------------------------------------------------------------
+
+
+def shift_sids(n: int) -> list[str]:
+    return [f"WK{i:032x}" for i in range(n)]
+
+
+def mint_many_runner(threads: int) -> Runner:
+    """`threads` worker threads each making `loops` mint_many() calls.  One
+    thread is a worker thread too, not the main thread: glibc gives each
+    thread its own allocator arena, and the main thread's measured about 10%
+    faster here, which would skew the ratio."""
+    sids = shift_sids(SHIFT)
+
+    def call() -> None:
+        TaskRouterCapability.mint_many(
+            ACCOUNT,
+            AUTH_TOKEN,
+            WORKSPACE,
+            sids,
+            allow_worker_fetch_attributes=True,
+            allow_worker_activity_updates=True,
+            allow_task_reservation_updates=True,
+        )
+
+    def run(loops: int) -> float:
+        barrier = threading.Barrier(threads + 1)
+
+        def work() -> None:
+            barrier.wait()
+            for _ in range(loops):
+                call()
+
+        pool = [threading.Thread(target=work) for _ in range(threads)]
+        for t in pool:
+            t.start()
+        barrier.wait()
+        t0 = time.perf_counter()
+        for t in pool:
+            t.join()
+        # Per token: `threads` times as many tokens in that wall time.
+        return (time.perf_counter() - t0) / threads
+
+    return run
+
+
+# ---------------------------------------------------------------------------
+# Memory
+# ---------------------------------------------------------------------------
+
+
+def rss_bytes() -> int:
+    """Resident set size now (Linux /proc), or 0 where unknown."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
+
+
+def ours_minted_twice() -> TaskRouterCapability:
+    capability = TaskRouterCapability(ACCOUNT, AUTH_TOKEN, WORKSPACE, WORKER)
+    for name in PERMISSIONS:
+        getattr(capability, name)()
+    capability.generate_token()
+    capability.generate_token()  # the second prepares the re-mint prefix
+    return capability
+
+
+def twilio_object() -> WorkerCapabilityToken:
+    token = twilio_same_policies()
+    token.to_jwt()
+    return token
+
+
+MAKERS: dict[str, Callable[[], object]] = {"ours": ours_minted_twice, "twilio": twilio_object}
+
+
+def per_object(kind: str, n: int) -> dict[str, float]:
+    """Bytes per live object, measured in a fresh interpreter (--memory-probe):
+    first the growth of RSS (everything: also OpenSSL's contexts and the
+    core's malloc'd re-mint prefix), then tracemalloc (Python's allocators,
+    which the core's PyMem buffers use too) over a second batch."""
+    probe = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--memory-probe", kind, "--objects", str(n)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(probe.stdout)  # type: ignore[no-any-return]
+
+
+def memory_probe(kind: str, n: int) -> None:
+    make = MAKERS[kind]
+    make()  # warm: first-use allocations are not per object
+    gc.collect()
+    r0 = rss_bytes()
+    keep = [make() for _ in range(n)]
+    rss = (rss_bytes() - r0) / n
+    tracemalloc.start()
+    t0 = tracemalloc.get_traced_memory()[0]
+    more = [make() for _ in range(n)]
+    traced = (tracemalloc.get_traced_memory()[0] - t0) / n
+    tracemalloc.stop()
+    del keep, more
+    print(json.dumps({"tracemalloc": traced, "rss": rss}))
+
+
+def sizeof_ours(capability: TaskRouterCapability) -> int:
+    """sys.getsizeof of the object and what only it references (the Minter
+    object's own struct, the fields tuple, the policies' bytes); the fields'
+    strs are the caller's."""
+    minter = capability._minter
+    policies = minter.policies()
+    return (
+        sys.getsizeof(capability)
+        + sys.getsizeof(minter)
+        + sys.getsizeof(capability._fields)
+        + sys.getsizeof(policies)
+        + sum(sys.getsizeof(p) for p in policies)
+    )
+
+
+def memory_loop(n: int) -> None:
+    """--memory-loop: RSS during N mints (and decodes, when available)."""
+    decode = getattr(twilio_trcap, "decode", None)
+    capability = ours_minted_twice()
+    checkpoints = {n // 10 * k for k in range(1, 11)}
+    warm = None
+    print(f"{n} fresh requests, re-mints and mint_many tokens"
+          + (" and decodes" if decode else " (twilio_trcap.decode: not available)"))
+    for i in range(1, n + 1):
+        token = ours_fresh()
+        capability.generate_token(now=i)
+        if decode is not None:
+            decode(token, AUTH_TOKEN)
+        if i % 1000 == 0:
+            TaskRouterCapability.mint_many(ACCOUNT, AUTH_TOKEN, WORKSPACE, shift_sids(8))
+        if i in checkpoints:
+            rss = rss_bytes()
+            warm = warm or rss
+            print(f"  {i:>12,}  RSS {rss / 2**20:8.1f} MiB  ({(rss - warm) / 2**10:+.0f} KiB)")
+
+
+# ---------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------
+
+
+def cpu_idle(seconds: float = 1.0) -> float | None:
+    """The share of CPU time the whole machine spent idle over `seconds`
+    (Linux /proc/stat), or None where unknown."""
+    def sample() -> list[int]:
+        with open("/proc/stat") as f:
+            return [int(v) for v in f.readline().split()[1:]]
+
+    try:
+        a = sample()
+        time.sleep(seconds)
+        b = sample()
+    except (OSError, ValueError):
+        return None
+    delta = [y - x for x, y in zip(a, b)]
+    total = sum(delta)
+    return (delta[3] + delta[4]) / total if total else None  # idle + iowait
+
+
+def wait_for_idle(limit: float) -> str:
+    """Waits up to `limit` seconds for a machine at least 90% idle: on a
+    shared machine another busy process takes a core from the timings."""
+    deadline = time.monotonic() + limit
+    while True:
+        idle = cpu_idle()
+        if idle is None:
+            return "unknown"
+        if idle >= 0.9 or time.monotonic() >= deadline:
+            return f"{idle:.0%} idle when timing began"
+        print(f"  machine {idle:.0%} idle; waiting", file=sys.stderr)
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    flags = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read()
+        flags = "SHA-NI" if " sha_ni" in text else "no SHA-NI"
+    except OSError:
+        pass
+    return {
+        "CPU": f"{cpu} ({flags})" if flags else cpu,
+        "cores": str(os.cpu_count()),
+        "system": f"{platform.system()} {platform.release()}",
+        "Python": f"{platform.python_implementation()} {platform.python_version()}",
+        "OpenSSL": twilio_trcap.openssl_version,
+        "Python's ssl": ssl.OPENSSL_VERSION,
+        "twilio-trcap": twilio_trcap.__version__,
+        "twilio (today)": twilio.__version__,
+        "PyJWT": jwt.__version__,
+    }
+
+
+@dataclass
+class Run:
+    cases: dict[str, Case]
+    sizes: dict[str, int]
+    memory: dict[str, Any]
+    command: str
+    info: dict[str, str]
+    twilio4: str
+
+
+def fmt_us(us: float | None) -> str:
+    if us is None:
+        return "n/a"
+    return f"{us:.3f}" if us < 10 else f"{us:.1f}"
+
+
+def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, int], str, list[LineWorker]]:
+    workers: list[LineWorker] = []
+    fresh_token = ours_fresh()
+    again = TaskRouterCapability(ACCOUNT, AUTH_TOKEN, WORKSPACE, WORKER)
+    for name in PERMISSIONS:
+        getattr(again, name)()
+    big = ours_big()
+    big_token = big.generate_token()
+    twilio_obj = twilio_same_policies()
+    if claims(twilio_obj.to_jwt())["policies"] != claims(fresh_token)["policies"]:
+        raise SystemExit("bench: today's twilio does not hold the same policies as ours")
+    payload = claims(fresh_token)
+    if jwt.encode(payload, AUTH_TOKEN, algorithm="HS256") != fresh_token:
+        raise SystemExit("bench: PyJWT's token for our payload differs from ours")
+    key = AUTH_TOKEN.encode()
+    small_input, big_input = signing_input(fresh_token), signing_input(big_token)
+    sizes = {
+        "policies": len(payload["policies"]),
+        "token": len(fresh_token),
+        "input": len(small_input),
+        "big_policies": len(claims(big_token)["policies"]),
+        "big_token": len(big_token),
+        "big_input": len(big_input),
+        "twilio_defaults_policies": len(claims(twilio_fresh_defaults())["policies"]),
+    }
+
+    cases = [
+        Case("fresh", "twilio_trcap: construct + 3 permissions + `generate_token()`", loop(ours_fresh)),
+        Case("fresh_core", "twilio_trcap's C calls alone (no Python class): `Minter.for_template` "
+             "+ 3 `add_policy_template` + `mint`", loop(ours_core_only())),
+        Case("fresh_pyjwt", "PyJWT `jwt.encode` of the same payload",
+             loop(lambda: jwt.encode(payload, AUTH_TOKEN, algorithm="HS256"))),
+        Case("fresh_twilio", "twilio today: `WorkerCapabilityToken(...)` + `to_jwt()`, same policies",
+             loop(twilio_fresh)),
+        Case("fresh_twilio9", "twilio today: `WorkerCapabilityToken(...)` + `to_jwt()`, its defaults "
+             f"+ update permissions ({sizes['twilio_defaults_policies']} policies)",
+             loop(twilio_fresh_defaults)),
+        Case("hmac_digest", "`hmac.digest` over the same signing input",
+             loop(lambda: hmac.digest(key, small_input, "sha256"))),
+        Case("remint", "twilio_trcap: `generate_token()` again", loop(again.generate_token)),
+        Case("remint_twilio", "twilio today: `to_jwt()` again", loop(twilio_obj.to_jwt)),
+        Case("big_remint", f"twilio_trcap: `generate_token()` again, {sizes['big_policies']} policies",
+             loop(big.generate_token)),
+        Case("big_hmac_digest", "`hmac.digest` over that token's signing input",
+             loop(lambda: hmac.digest(key, big_input, "sha256"))),
+        Case("many_1", f"`mint_many()` of {SHIFT} workers, 1 thread", mint_many_runner(1), per_op=SHIFT),
+        Case("many_2", f"`mint_many()` of {SHIFT} workers, 2 threads", mint_many_runner(2), per_op=SHIFT),
+    ]
+
+    floor, why = start_floor(key, [small_input, big_input])
+    if floor is not None:
+        workers.append(floor)
+    for name, what, index, label in [
+        ("floor", "mac", 0, "C: HMAC-SHA256 over the same signing input (EVP_MAC, key prepared once)"),
+        ("floor_md", "md", 0, "C: the same over EVP_MD (RFC 2104, key states prepared once)"),
+        ("memcpy", "memcpy", 0, "C: memcpy of the same signing input"),
+        ("big_floor", "mac", 1, "C: HMAC-SHA256 over the 200-policy signing input (EVP_MAC)"),
+        ("big_floor_md", "md", 1, "C: the same over EVP_MD"),
+        ("big_memcpy", "memcpy", 1, "C: memcpy of the 200-policy signing input"),
+    ]:
+        run = None if floor is None else remote(floor, lambda n, w=what, i=index: f"{w} {i} {n}")
+        cases.append(Case(name, label, run, why))
+
+    tw4, tw4_note = start_twilio4(args)
+    if tw4 is not None:
+        workers.append(tw4)
+    cases.append(Case("fresh_twilio4",
+                      "twilio 4.0.0: `TaskRouterCapability` + 3 `allow_*` + `generate_token()`",
+                      None if tw4 is None else remote(tw4, str), tw4_note))
+
+    decode = getattr(twilio_trcap, "decode", None)
+    why_decode = "" if decode else "not available: twilio_trcap.decode does not exist on this build"
+    cases.append(Case("decode", "twilio_trcap: `decode(token, key)`",
+                      None if decode is None else loop(lambda: decode(fresh_token, AUTH_TOKEN)),
+                      why_decode))
+    cases.append(Case("decode_pyjwt", "PyJWT: `jwt.decode(token, key, algorithms=['HS256'])`",
+                      loop(lambda: jwt.decode(fresh_token, AUTH_TOKEN, algorithms=["HS256"]))))
+    return {c.key: c for c in cases}, sizes, tw4_note, workers
+
+
+def ratio(a: Case, b: Case) -> float | None:
+    if a.median_us is None or b.median_us is None:
+        return None
+    return a.median_us / b.median_us
+
+
+def render(run: Run) -> str:
+    c = run.cases
+    s = run.sizes
+    out: list[str] = []
+    w = out.append
+    w("# Performance\n")
+    w("Generated by `benchmarks/bench.py`; do not edit by hand. Reproduce with:\n")
+    w("```sh\npip install '.[bench]'\n" + run.command + "\n```\n")
+    w("Every case ran in one process run (twilio 4.0.0 and the C floor in helper processes "
+      "driven by it), its repeats interleaved round-robin with every other case's; the table "
+      "gives the median time per operation, and every ratio is a ratio of medians. Python "
+      "cases include the cost of the timing loop (about 0.02 µs). The machine is shared and "
+      "noisy: compare ratios, not absolute times, across runs.\n")
+    w("## Machine\n")
+    w("| | |\n| --- | --- |")
+    for k, v in run.info.items():
+        w(f"| {k} | {v} |")
+    w("")
+
+    def table(title: str, intro: str, rows: list[tuple[str, str]], base: str, vs: str) -> None:
+        w(f"## {title}\n")
+        w(intro + "\n")
+        w(f"| what | median µs | × {vs} |")
+        w("| --- | ---: | ---: |")
+        for key, extra in rows:
+            case = c[key]
+            r = ratio(case, c[base])
+            text = case.label + (f" ({extra})" if extra else "")
+            if case.median_us is None:
+                w(f"| {text} | {case.note or 'n/a'} | |")
+            else:
+                w(f"| {text} | {fmt_us(case.median_us)} | {'' if r is None else f'{r:.2f}'} |")
+        w("")
+
+    table(
+        "A fresh request",
+        f"Construct, the three documented permissions, one token: {s['policies']} policies, "
+        f"a {s['token']:,}-character token, a {s['input']:,}-byte signing input.",
+        [("fresh", ""), ("fresh_core", ""), ("fresh_twilio4", ""), ("fresh_twilio", ""),
+         ("fresh_twilio9", ""),
+         ("fresh_pyjwt", ""), ("hmac_digest", ""), ("floor", ""), ("floor_md", ""),
+         ("memcpy", "")],
+        "fresh", "twilio_trcap",
+    )
+    table(
+        "Re-minting",
+        f"`generate_token()` (`to_jwt()`) again on an existing object. The large token has "
+        f"{s['big_policies']} policies: {s['big_token']:,} characters, a "
+        f"{s['big_input']:,}-byte signing input.",
+        [("remint", ""), ("remint_twilio", ""), ("big_remint", ""), ("big_hmac_digest", ""),
+         ("big_floor", ""), ("big_floor_md", ""), ("big_memcpy", "")],
+        "remint", "twilio_trcap, 6 policies",
+    )
+    table(
+        "Many workers at once",
+        f"`TaskRouterCapability.mint_many()` for {SHIFT} worker sids with the three "
+        "permissions, per token; with 2 threads each thread mints its own list "
+        "(time per token = wall time / tokens of both).",
+        [("many_1", ""), ("many_2", ""), ("fresh", "")],
+        "many_1", "1 thread",
+    )
+    table(
+        "Verification",
+        "Decoding and verifying the fresh request's token.",
+        [("decode", ""), ("decode_pyjwt", "")],
+        "decode_pyjwt", "PyJWT",
+    )
+
+    def target(name: str, value: float | None, goal: str, ok: bool | None) -> None:
+        shown = "n/a" if value is None else f"{value:.2f}"
+        verdict = "not measured" if ok is None else ("met" if ok else "**not met**")
+        w(f"| {name} | {goal} | {shown} | {verdict} |")
+
+    fresh, core = c["fresh"].median_us, c["fresh_core"].median_us
+    floors = [x for x in (c["floor"].median_us, c["floor_md"].median_us) if x is not None]
+    if fresh is not None and core is not None and floors:
+        floor = min(floors)
+        w("## Where a fresh request's time goes\n")
+        w("From the medians above, in µs and in units of the C floor (HMAC-SHA256 of the "
+          "signing input, key prepared once):\n")
+        w("| share | µs | × floor |")
+        w("| --- | ---: | ---: |")
+        w(f"| the floor: hashing the signing input | {floor:.3f} | 1.00 |")
+        w(f"| the core's calls beyond it (the \"C calls alone\" row, Python calls to them included): preparing "
+          f"the key (two SHA-256 blocks, four OpenSSL contexts), escaping the fields, writing "
+          f"and base64url-encoding the payload, allocating and freeing | {core - floor:.3f} | "
+          f"{(core - floor) / floor:.2f} |")
+        w(f"| the Python class: constructing the object, three method calls, "
+          f"`generate_token`'s checks and clock, freeing the object | {fresh - core:.3f} | "
+          f"{(fresh - core) / floor:.2f} |")
+        w(f"| total | {fresh:.3f} | {fresh / floor:.2f} |")
+        w("")
+        w("To see the split by function: `perf record -e cpu-clock python -c \"import sys; "
+          "sys.path.insert(0, 'benchmarks'); import bench; "
+          "[bench.ours_fresh() for _ in range(10**6)]\"`, then "
+          "`perf report --sort dso,symbol`.\n")
+
+    w("## Targets\n")
+    w("| target | goal | measured | |")
+    w("| --- | --- | ---: | --- |")
+    r = ratio(c["fresh_twilio4"], c["fresh"])
+    target("fresh request vs twilio 4.0.0's flow", r, "≥ 8× faster", None if r is None else r >= 8)
+    r = ratio(c["fresh_twilio"], c["fresh"])
+    target("fresh request vs today's twilio flow", r, "≥ 10× faster", None if r is None else r >= 10)
+    floors = [x for x in (c["floor"].median_us, c["floor_md"].median_us) if x is not None]
+    r = None if not floors or c["fresh"].median_us is None else c["fresh"].median_us / min(floors)
+    target("fresh request vs the C HMAC floor (the faster of the two)", r, "≤ 2.5× the floor",
+           None if r is None else r <= 2.5)
+    r = ratio(c["remint_twilio"], c["remint"])
+    target("re-mint vs today's `to_jwt()` again", r, "≥ 30× faster", None if r is None else r >= 30)
+    r = ratio(c["big_remint"], c["big_hmac_digest"])
+    target(f"{s['big_policies']}-policy re-mint vs `hmac.digest` of its signing input", r,
+           "≤ 0.1×", None if r is None else r <= 0.1)
+    r = ratio(c["many_1"], c["many_2"])
+    target("`mint_many()` throughput, 2 threads vs 1", r, "≥ 1.8×", None if r is None else r >= 1.8)
+    r = ratio(c["decode_pyjwt"], c["decode"])
+    target("decode vs PyJWT's `jwt.decode`", r, "≥ 10× faster", None if r is None else r >= 10)
+    w("")
+
+    m = run.memory
+    w("## Memory\n")
+    w(f"Bytes per live capability object (three permissions, minted twice so that it holds its "
+      f"re-mint prefix), averaged over {m['objects']:,} objects made in a fresh interpreter: "
+      "*RSS* is the growth of the resident set, which counts everything (OpenSSL's SHA-256 "
+      "contexts and the core's `malloc`'d re-mint prefix too); *tracemalloc* counts Python's "
+      "allocators only, which the core's `PyMem` buffers use; *sys.getsizeof* adds up the "
+      "object, its core `Minter`, its fields tuple and its policies as `policies()` renders "
+      "them (not the caller's sid strings, nor the shared templates).\n")
+    w("| object | RSS | tracemalloc | sys.getsizeof |")
+    w("| --- | ---: | ---: | ---: |")
+    w(f"| twilio_trcap `TaskRouterCapability` | {m['ours']['rss']:,.0f} | "
+      f"{m['ours']['tracemalloc']:,.0f} | {m['ours_sizeof']:,} |")
+    w(f"| twilio today `WorkerCapabilityToken`, same policies | {m['twilio']['rss']:,.0f} | "
+      f"{m['twilio']['tracemalloc']:,.0f} | |")
+    w("")
+    w("`tests/test_memory.py` checks in a subprocess that RSS stays flat over a loop of mints "
+      "after warm-up; `python benchmarks/bench.py --memory-loop 10000000` runs the long "
+      "version (and decodes, once `twilio_trcap.decode` exists).\n")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeats", type=int, default=25, help="interleaved rounds (default 25)")
+    ap.add_argument("--sample-time", type=float, default=0.02,
+                    help="seconds per sample (default 0.02)")
+    ap.add_argument("--quick", action="store_true", help="7 rounds of 0.01 s samples")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave docs/ alone")
+    ap.add_argument("--output", type=Path, default=DOC, help="where to write the markdown")
+    ap.add_argument("--twilio4-python", help="python of a virtualenv with twilio==4.0.0 "
+                    "(default: make one under benchmarks/build/)")
+    ap.add_argument("--no-twilio4", action="store_true", help="leave twilio 4.0.0 out")
+    ap.add_argument("--cases", help="comma-separated case keys to time (default: all)")
+    ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
+                    help="first wait up to SECONDS for the machine to be 90%% idle")
+    ap.add_argument("--memory-loop", type=int, metavar="N",
+                    help="instead of timing, mint N times and report RSS")
+    ap.add_argument("--objects", type=int, default=20000,
+                    help="live objects for the bytes-per-object figures (default 20000)")
+    ap.add_argument("--memory-probe", choices=sorted(MAKERS), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.memory_probe:
+        memory_probe(args.memory_probe, args.objects)
+        return 0
+    if args.memory_loop:
+        memory_loop(args.memory_loop)
+        return 0
+    if args.quick:
+        args.repeats, args.sample_time = 7, 0.01
+
+    cases, sizes, tw4_note, workers = build_cases(args)
+    if args.cases:
+        chosen = set(args.cases.split(","))
+        for case in cases.values():
+            if case.key not in chosen:
+                case.run, case.note = None, "not timed (--cases)"
+    idle_before = wait_for_idle(args.wait_idle) if args.wait_idle else None
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    try:
+        print(f"timing {sum(c.run is not None for c in cases.values())} cases, "
+              f"{args.repeats} interleaved rounds", file=sys.stderr)
+        measure(list(cases.values()), args.repeats, args.sample_time)
+    finally:
+        for worker in workers:
+            worker.close()
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    memory = {
+        "ours": per_object("ours", args.objects),
+        "twilio": per_object("twilio", args.objects),
+        "ours_sizeof": sizeof_ours(ours_minted_twice()),
+        "objects": args.objects,
+    }
+    shown = " ".join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--no-write")
+    info = {**machine(), "date": datetime.date.today().isoformat()}
+    if load_before is not None and load_after is not None:
+        # Other work on the machine shows here: a load near 2 on 2 cores
+        # means the timings shared the CPUs.
+        info["load average (1 min), before and after"] = f"{load_before:.2f}, {load_after:.2f}"
+    if idle_before is not None:
+        info["idle"] = idle_before
+    run = Run(cases, sizes, memory, f"python benchmarks/bench.py {shown}".strip(), info, tw4_note)
+    text = render(run)
+    print(text)
+    if not args.no_write:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
