@@ -48,13 +48,12 @@
 static const char default_header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 
 typedef struct {
-    EVP_MAC *hmac;              /* fetched once, owned (one-off MACs) */
-    EVP_MD *sha256;             /* fetched once, owned (Minter keys) */
+    EVP_MD *sha256;             /* fetched once, owned (every HMAC key) */
     /* The running MAC of every mint made under the GIL, owned.  A mint
      * runs no Python code while it uses it (the token's str is allocated
      * before), so one per interpreter serves all Minters and saves each
-     * object a context of its own; mint_each, which releases the GIL,
-     * makes its own. */
+     * object a context of its own; the decoder's signature check uses it
+     * too.  mint_each, which releases the GIL, makes its own. */
     EVP_MD_CTX *scratch;
     PyTypeObject *minter_type;  /* owned */
     PyTypeObject *template_type;  /* owned */
@@ -564,7 +563,8 @@ release_key_copy(unsigned char *copy, size_t size)
     }
 }
 
-/* Prepares `k` from `key` for the Minter (RFC 2104 over EVP_MD). */
+/* Prepares `k` from `key` (RFC 2104 over EVP_MD): a Minter's key, or the
+ * decoder's for one check. */
 static int
 prepare_key(module_state *state, PyObject *key, const char *name, trcap_hmac_key *k)
 {
@@ -587,29 +587,6 @@ prepare_key(module_state *state, PyObject *key, const char *name, trcap_hmac_key
 error:
     release_key_copy(copy, copy_size);
     return rc;
-}
-
-/* A context keyed with `key` for a one-off HMAC-SHA256 (EVP_MAC): the
- * decoder's signature check. */
-static EVP_MAC_CTX *
-keyed_mac(module_state *state, PyObject *key, const char *name)
-{
-    EVP_MAC_CTX *mac = NULL;
-    unsigned char *copy;
-    size_t copy_size, n;
-    const unsigned char *p;
-
-    if (key_bytes(key, name, &p, &n, &copy, &copy_size) < 0) {
-        goto error;
-    }
-    mac = trcap_hmac_new(state->hmac, p, n);
-    if (mac == NULL) {
-        raise_openssl_error("keying HMAC-SHA256");
-    }
-
-error:
-    release_key_copy(copy, copy_size);
-    return mac;
 }
 
 static int
@@ -2143,7 +2120,7 @@ decode_jws(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     const unsigned char *token;
     trcap_error_detail detail = {NULL, 0, NULL};
     trcap_jws jws;
-    EVP_MAC_CTX *mac = NULL;
+    trcap_hmac_key key = TRCAP_HMAC_KEY_INIT;
     PyObject *header = NULL, *claims = NULL, *result = NULL;
     trcap_status st;
 
@@ -2185,11 +2162,12 @@ decode_jws(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto error;
     }
     if (args[1] != Py_None) {
-        mac = keyed_mac(state, args[1], "key");
-        if (mac == NULL) {
+        if (prepare_key(state, args[1], "key", &key) < 0) {
             goto error;
         }
-        st = trcap_jws_verify_hs256(mac, token, &jws);
+        /* No Python code runs from here to the check's end: the module's
+         * scratch context is ours meanwhile. */
+        st = trcap_jws_verify_hs256(&key, state->scratch, token, &jws);
         if (st == TRCAP_ERR_SIGNATURE) {
             PyErr_SetString(state->signature_error,
                             "the signature does not match: the token was signed with "
@@ -2214,7 +2192,7 @@ decode_jws(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     header = claims = NULL;
 
 error:
-    EVP_MAC_CTX_free(mac);  /* wipes the key OpenSSL holds; NULL-safe */
+    trcap_hmac_key_release(&key);  /* OpenSSL wipes the key states */
     if (scratch != stack_scratch) {
         PyMem_Free(scratch);
     }
@@ -2236,14 +2214,9 @@ static PyMethodDef core_functions[] = {
 };
 
 static int
-exec_hmac(PyObject *module)
+exec_digest(PyObject *module)
 {
     module_state *state = get_state(module);
-    state->hmac = trcap_hmac_fetch();
-    if (state->hmac == NULL) {
-        raise_openssl_error("fetching HMAC");
-        return -1;
-    }
     state->sha256 = trcap_sha256_fetch();
     if (state->sha256 == NULL) {
         raise_openssl_error("fetching SHA-256");
@@ -2343,8 +2316,6 @@ core_free(void *module)
 {
     module_state *state = get_state((PyObject *)module);
     (void)core_clear((PyObject *)module);
-    EVP_MAC_free(state->hmac);  /* NULL-safe */
-    state->hmac = NULL;
     EVP_MD_free(state->sha256);  /* NULL-safe */
     state->sha256 = NULL;
     EVP_MD_CTX_free(state->scratch);  /* NULL-safe; OpenSSL wipes the last MAC's state */
@@ -2352,7 +2323,7 @@ core_free(void *module)
 }
 
 static PyModuleDef_Slot core_slots[] = {
-    {Py_mod_exec, exec_hmac},
+    {Py_mod_exec, exec_digest},
     {Py_mod_exec, exec_types},
     {Py_mod_exec, exec_constants},
     {Py_mod_exec, exec_decoder},

@@ -1,28 +1,27 @@
 /*
  * HMAC-SHA256 (RFC 2104, FIPS 180-4) through OpenSSL 3's EVP API only; the
- * deprecated HMAC_* and SHA256_* functions are not used.  Two ways in:
- *
- * 1. EVP_MAC (trcap_hmac_new ... trcap_hmac_sha256): one keyed EVP_MAC_CTX,
- *    re-initialised without re-keying for each MAC (EVP_MAC_init with a
- *    NULL key reuses the previous key, EVP_MAC(3)).  For one-off MACs.
- *
- * 2. trcap_hmac_key: RFC 2104 section 2 written over EVP_MD SHA-256,
+ * deprecated HMAC_* and SHA256_* functions are not used.  One
+ * implementation serves minting and verifying:
  *
  *        HMAC(K, m) = H((K' ^ opad) || H((K' ^ ipad) || m))
  *
- *    with the two key blocks absorbed once, when the key is set.  A MAC in
- *    progress is a plain SHA-256 context (EVP_MD_CTX) that can be copied
- *    in one call, so a token's constant prefix is hashed once and its
- *    state kept (token.h, trcap_prepared).  The token minting path uses
- *    this one: on OpenSSL 3.0, EVP_MAC_CTX_dup costs about ten allocations
- *    (0.6 us here) against one for EVP_MD_CTX_copy_ex (0.06 us), and
- *    EVP_MAC_final looks the MAC size up through OSSL_PARAMs on every call.
+ * written over EVP_MD SHA-256 (RFC 2104 section 2), with the two key blocks
+ * absorbed once, when the key is set.  A MAC in progress is a plain SHA-256
+ * context (EVP_MD_CTX) that copies in one call, so a token's constant
+ * prefix is hashed once and its state kept (token.h, trcap_prepared).
  *
- * Either way OpenSSL holds the key material (the key itself, or the
- * SHA-256 states after the key blocks, which are as secret) and wipes it
- * when the context is freed: its SHA-256 and HMAC providers free their
- * states with OPENSSL_clear_free.  Stack copies made here are wiped with
- * OPENSSL_cleanse before returning.
+ * Why not EVP_MAC, OpenSSL's own HMAC: keeping a state means copying the
+ * context, and on OpenSSL 3.0 EVP_MAC_CTX_dup costs about ten allocations
+ * (dup + update + final + free of a small MAC: 0.93 us here) against one
+ * per copy for EVP_MD_CTX_copy_ex (both SHA-256 halves: 0.26 us), which is
+ * most of a re-mint's budget.  EVP_MAC stays the oracle: the C tests and
+ * fuzz harnesses check every MAC computed here against it
+ * (tests/c/evp_mac_oracle.h), beside the RFC 4231 vectors.
+ *
+ * OpenSSL holds the key material (the SHA-256 states after the key blocks,
+ * which are as secret as the key) and wipes it when the context is freed:
+ * its SHA-256 provider frees states with OPENSSL_clear_free.  Stack copies
+ * made here are wiped with OPENSSL_cleanse before returning.
  */
 #ifndef TRCAP_HMAC_SHA256_H
 #define TRCAP_HMAC_SHA256_H
@@ -36,27 +35,7 @@
 #define TRCAP_HMAC_SHA256_SIZE 32
 #define TRCAP_SHA256_BLOCK_SIZE 64
 
-/* ---- 1. EVP_MAC --------------------------------------------------------- */
-
-/* The HMAC implementation from the default library context; NULL on
- * failure.  Callers fetch it once and keep it (module state). */
-EVP_MAC *trcap_hmac_fetch(void);
-
-/* A new context keyed with `key` for HMAC-SHA256; NULL on failure.  The
- * caller wipes its own copy of the key afterwards. */
-EVP_MAC_CTX *trcap_hmac_new(EVP_MAC *mac, const unsigned char *key, size_t keylen);
-
-/* A MAC in three steps, over the key `ctx` was made with. */
-trcap_status trcap_hmac_begin(EVP_MAC_CTX *ctx);
-trcap_status trcap_hmac_update(EVP_MAC_CTX *ctx, const unsigned char *p, size_t n);
-trcap_status trcap_hmac_finish(EVP_MAC_CTX *ctx,
-                               unsigned char out[TRCAP_HMAC_SHA256_SIZE]);
-
-/* The same in one call. */
-trcap_status trcap_hmac_sha256(EVP_MAC_CTX *ctx, const unsigned char *p, size_t n,
-                               unsigned char out[TRCAP_HMAC_SHA256_SIZE]);
-
-/* ---- 2. RFC 2104 over EVP_MD -------------------------------------------- */
+/* ---- RFC 2104 over EVP_MD -------------------------------------------- */
 
 /* SHA-256 from the default library context; NULL on failure.  Fetched
  * once and kept (module state): a fetch by name takes locks. */

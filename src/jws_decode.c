@@ -108,10 +108,18 @@ trcap_jws_parse(const unsigned char *token, size_t n,
 }
 
 trcap_status
-trcap_jws_verify_hs256(EVP_MAC_CTX *ctx, const unsigned char *token, const trcap_jws *jws)
+trcap_jws_verify_hs256(const trcap_hmac_key *key, EVP_MD_CTX *run,
+                       const unsigned char *token, const trcap_jws *jws)
 {
     unsigned char expected[TRCAP_HMAC_SHA256_SIZE];
-    trcap_status st = trcap_hmac_sha256(ctx, token, jws->signing_input_length, expected);
+    trcap_status st = trcap_hmac_start(run, key);
+
+    if (st == TRCAP_OK) {
+        st = trcap_hmac_absorb(run, token, jws->signing_input_length);
+    }
+    if (st == TRCAP_OK) {
+        st = trcap_hmac_end(run, key, expected);
+    }
 
     if (st == TRCAP_OK) {
         /* The length is public (it is in the token); the bytes are

@@ -18,6 +18,7 @@
 
 #include <openssl/evp.h>
 
+#include "hmac_sha256.h"
 #include "trcap_status.h"
 
 /* Longest token accepted, in characters.  A capability token with a
@@ -57,11 +58,12 @@ trcap_status trcap_jws_parse(const unsigned char *token, size_t n,
                              trcap_jws *jws, trcap_error_detail *detail);
 
 /* TRCAP_OK if the signature is the HMAC-SHA256 of the signing input under
- * the key of `ctx`; TRCAP_ERR_SIGNATURE if not (a signature of any length
+ * `key` (computed in `run`, a SHA-256 context the caller owns; its state is
+ * overwritten); TRCAP_ERR_SIGNATURE if not (a signature of any length
  * other than 32 bytes included); TRCAP_ERR_CRYPTO if OpenSSL failed.  The
  * comparison takes the same time wherever the first difference is
  * (CRYPTO_memcmp), and the expected MAC is wiped before returning. */
-trcap_status trcap_jws_verify_hs256(EVP_MAC_CTX *ctx, const unsigned char *token,
-                                    const trcap_jws *jws);
+trcap_status trcap_jws_verify_hs256(const trcap_hmac_key *key, EVP_MD_CTX *run,
+                                    const unsigned char *token, const trcap_jws *jws);
 
 #endif
