@@ -21,8 +21,8 @@ The peers:
     key prepared once (benchmarks/hmac_floor.c, built here with cc -O2), and
     a hot memcpy of the same bytes.
 
-Options --memory-loop N runs the long RSS check (N mints, and decodes when
-twilio_trcap.decode exists) instead of the timings.
+Options --memory-loop N runs the long RSS check (N mints and decodes)
+instead of the timings.
 """
 
 from __future__ import annotations
@@ -464,18 +464,16 @@ def sizeof_ours(capability: TaskRouterCapability) -> int:
 
 
 def memory_loop(n: int) -> None:
-    """--memory-loop: RSS during N mints (and decodes, when available)."""
-    decode = getattr(twilio_trcap, "decode", None)
+    """--memory-loop: RSS during N mints and decodes."""
+    decode = twilio_trcap.decode
     capability = ours_minted_twice()
     checkpoints = {n // 10 * k for k in range(1, 11)}
     warm = None
-    print(f"{n} fresh requests, re-mints and mint_many tokens"
-          + (" and decodes" if decode else " (twilio_trcap.decode: not available)"))
+    print(f"{n} fresh requests, re-mints, mint_many tokens and decodes")
     for i in range(1, n + 1):
         token = ours_fresh()
         capability.generate_token(now=i)
-        if decode is not None:
-            decode(token, AUTH_TOKEN)
+        decode(token, AUTH_TOKEN)
         if i % 1000 == 0:
             TaskRouterCapability.mint_many(ACCOUNT, AUTH_TOKEN, WORKSPACE, shift_sids(8))
         if i in checkpoints:
@@ -636,11 +634,9 @@ def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, in
                       "twilio 4.0.0: `TaskRouterCapability` + 3 `allow_*` + `generate_token()`",
                       None if tw4 is None else remote(tw4, str), tw4_note))
 
-    decode = getattr(twilio_trcap, "decode", None)
-    why_decode = "" if decode else "not available: twilio_trcap.decode does not exist on this build"
+    decode = twilio_trcap.decode
     cases.append(Case("decode", "twilio_trcap: `decode(token, key)`",
-                      None if decode is None else loop(lambda: decode(fresh_token, AUTH_TOKEN)),
-                      why_decode))
+                      loop(lambda: decode(fresh_token, AUTH_TOKEN))))
     cases.append(Case("decode_pyjwt", "PyJWT: `jwt.decode(token, key, algorithms=['HS256'])`",
                       loop(lambda: jwt.decode(fresh_token, AUTH_TOKEN, algorithms=["HS256"]))))
     return {c.key: c for c in cases}, sizes, tw4_note, workers
@@ -789,7 +785,7 @@ def render(run: Run) -> str:
     w("")
     w("`tests/test_memory.py` checks in a subprocess that RSS stays flat over a loop of mints "
       "after warm-up; `python benchmarks/bench.py --memory-loop 10000000` runs the long "
-      "version (and decodes, once `twilio_trcap.decode` exists).\n")
+      "version, decoding each token too.\n")
     return "\n".join(out)
 
 
