@@ -93,7 +93,8 @@ def test_readme_command_lines_work_as_written(tmp_path: Path) -> None:
     scripts = CLI_BLOCK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
     assert scripts, "README.md has no <!-- cli-example --> block"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
-    # `python` in the README is the interpreter the tests run with.
+    # `trcap` and `python` in the README are those of the environment the
+    # tests run in.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     for script in scripts:
         result = subprocess.run(
@@ -104,3 +105,26 @@ def test_readme_command_lines_work_as_written(tmp_path: Path) -> None:
         assert "Traceback" not in result.stderr
         assert "verified" in result.stdout
         assert result.stdout.rstrip().splitlines()[-1].startswith("allowed by policy")
+
+
+MAIN_BLOCK = re.compile(r"<!-- main-command -->\n```sh\n(.*?)^```", re.S | re.M)
+
+
+def test_readme_main_command_runs_where_it_is_typed() -> None:
+    """The README's first command, past its `pip install .`, run in the
+    checkout itself, where a user types it."""
+    import os
+    import subprocess
+    import sys
+
+    (command,) = MAIN_BLOCK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+    install, _, run = command.strip().partition(" && ")
+    assert install == "pip install ."
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONSAFEPATH"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", run],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(".") == 2 and "--example" in result.stderr

@@ -40,24 +40,29 @@ def test_types_are_immutable_heap_types() -> None:
         type("Sub", (_core.Minter,), {})
 
 
-def test_import_fails_loudly_without_the_extension(tmp_path: object) -> None:
+@pytest.mark.parametrize("checkout", [False, True], ids=["copy", "checkout"])
+def test_import_fails_loudly_without_the_extension(tmp_path: object, checkout: bool) -> None:
     # A copy of the Python package without the compiled module must not
-    # import: there is no silent pure-Python fallback.
+    # import: there is no silent pure-Python fallback, and the message says
+    # what is missing (and, in a source checkout, what to do).
     import shutil
     from pathlib import Path
 
     pkg = Path(twilio_trcap.__file__).parent
-    target = Path(str(tmp_path)) / "twilio_trcap"
-    shutil.copytree(pkg, target, ignore=shutil.ignore_patterns("_core*.so", "__pycache__"))
+    root = Path(str(tmp_path))
+    shutil.copytree(pkg, root / "twilio_trcap", ignore=shutil.ignore_patterns("_core*.so", "__pycache__"))
+    if checkout:
+        (root / "setup.py").write_text("# a source checkout\n")
     result = subprocess.run(
         [sys.executable, "-S", "-c", "import twilio_trcap"],
-        cwd=str(tmp_path),
+        cwd=str(root),
         capture_output=True,
         text=True,
-        env={"PYTHONPATH": str(tmp_path)},
+        env={"PYTHONPATH": str(root)},
     )
     assert result.returncode != 0
-    assert "_core" in result.stderr
+    assert "compiled core (twilio_trcap._core) cannot be imported" in result.stderr
+    assert ("this is the source checkout" in result.stderr) == checkout
 
 
 def test_minter_refuses_pickling() -> None:

@@ -26,7 +26,23 @@ Reading one back, and asking what it allows::
     decoded.allows("POST", worker_url, post={"ActivitySid": "WA1"})
 """
 
-from . import _core
+try:
+    from . import _core
+except ImportError as exc:  # no silent fallback: say what is missing and why
+    import os as _os
+
+    _here = _os.path.dirname(__file__)
+    _checkout = _os.path.exists(_os.path.join(_here, "..", "setup.py"))
+    raise ImportError(
+        f"twilio_trcap's compiled core (twilio_trcap._core) cannot be imported from {_here}"
+        + (
+            ": this is the source checkout, whose twilio_trcap/ has no compiled core. "
+            "After `pip install .`, run from outside the checkout (or use the `trcap` "
+            "command); `pip install -e .` builds the core in place."
+            if _checkout
+            else f": {exc}"
+        )
+    ) from exc
 from ._version import __version__
 from .check import Decision
 from .decode import DecodedToken, decode, decode_token
