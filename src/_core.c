@@ -810,6 +810,12 @@ Template_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                 PyErr_Format(PyExc_ValueError, "a field index must not be negative, not %zd", k);
                 goto error;
             }
+            if (k >= PY_SSIZE_T_MAX) {
+                /* fields_needed is k + 1, which must not wrap. */
+                PyErr_Format(PyExc_ValueError, "a field index must be less than %zd, not %zd",
+                             PY_SSIZE_T_MAX, k);
+                goto error;
+            }
             self->entries[i].bytes = NULL;
             self->entries[i].length = (size_t)k;
             if (k >= self->fields_needed) {
@@ -1430,19 +1436,26 @@ PyDoc_STRVAR(Minter_policies_doc,
 static PyObject *
 Minter_policies(MinterObject *self, PyObject *Py_UNUSED(ignored))
 {
-    Py_ssize_t count = PyList_GET_SIZE(self->policies);
+    /* Our own reference to the list we read: allocating the result can run
+     * a collection, and a finalizer may call set_policies(), which replaces
+     * (and would otherwise free) self->policies under the loop. */
+    PyObject *policies = Py_NewRef(self->policies);
+    Py_ssize_t count = PyList_GET_SIZE(policies);
     PyObject *result = PyList_New(count);
     if (result == NULL) {
-        return NULL;
+        goto error;
     }
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *fragment = render_piece(PyList_GET_ITEM(self->policies, i), self->fields);
+        PyObject *fragment = render_piece(PyList_GET_ITEM(policies, i), self->fields);
         if (fragment == NULL) {
-            Py_DECREF(result);
-            return NULL;
+            Py_CLEAR(result);
+            goto error;
         }
         PyList_SET_ITEM(result, i, fragment);  /* reference moved to result */
     }
+
+error:
+    Py_DECREF(policies);
     return result;
 }
 
@@ -1456,7 +1469,11 @@ typedef struct {
     size_t nslots;
     trcap_text *values;      /* views of the values' storage (kept alive by a tuple) */
     size_t base_size;        /* payload bytes but the slots */
-    PyObject **tokens;       /* borrowed from the result list; sized already */
+    /* The new token strs, owned here (tokens[0..made)) until the list is
+     * built after the GIL is back: nothing else can reach them meanwhile
+     * (a str is not tracked by the garbage collector, a list would be). */
+    PyObject **tokens;
+    size_t made;
     size_t count;
     unsigned char *scratch;  /* room for the largest escaped value */
 } batch;
@@ -1564,10 +1581,6 @@ Minter_mint_each(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
         raise_status(st, "the token");
         goto error;
     }
-    result = PyList_New((Py_ssize_t)b.count);
-    if (result == NULL) {
-        goto error;
-    }
     for (size_t i = 0; i < b.count; i++) {
         PyObject *v = PyTuple_GET_ITEM(values, (Py_ssize_t)i);  /* borrowed */
         size_t escaped, payload_size = b.base_size, token_size;
@@ -1606,7 +1619,7 @@ Minter_mint_each(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
         if (b.tokens[i] == NULL) {
             goto error;
         }
-        PyList_SET_ITEM(result, (Py_ssize_t)i, b.tokens[i]);  /* reference moved to result */
+        b.made = i + 1;
     }
     b.scratch = PyMem_Malloc(scratch_size);
     if (b.scratch == NULL) {
@@ -1624,11 +1637,22 @@ Minter_mint_each(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
         raise_status(st, "signing the tokens");
         goto error;
     }
+    result = PyList_New((Py_ssize_t)b.count);
+    if (result == NULL) {
+        goto error;
+    }
+    for (size_t i = 0; i < b.count; i++) {
+        PyList_SET_ITEM(result, (Py_ssize_t)i, b.tokens[i]);  /* reference moved to result */
+    }
+    b.made = 0;
     goto done;
 
 error:
     Py_CLEAR(result);
 done:
+    for (size_t i = 0; i < b.made; i++) {
+        Py_DECREF(b.tokens[i]);
+    }
     PyMem_Free(b.scratch);
     PyMem_Free(b.parts);
     PyMem_Free(b.slot_at);

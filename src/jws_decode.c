@@ -130,7 +130,12 @@ trcap_jws_verify_hs256(const trcap_hmac_key *key, EVP_MD_CTX *run,
         }
     }
     /* The right MAC for input the caller does not trust is a forgery
-     * waiting to happen: it does not outlive this call. */
+     * waiting to happen: it does not outlive this call.  Nor does `run`'s
+     * state, whose SHA-256 words after the outer hash are that MAC:
+     * resetting it has OpenSSL free the state with OPENSSL_clear_free. */
     OPENSSL_cleanse(expected, sizeof expected);
+    if (!EVP_MD_CTX_reset(run) && st == TRCAP_OK) {
+        st = TRCAP_ERR_CRYPTO;
+    }
     return st;
 }

@@ -62,7 +62,8 @@ trcap_status trcap_jws_parse(const unsigned char *token, size_t n,
  * overwritten); TRCAP_ERR_SIGNATURE if not (a signature of any length
  * other than 32 bytes included); TRCAP_ERR_CRYPTO if OpenSSL failed.  The
  * comparison takes the same time wherever the first difference is
- * (CRYPTO_memcmp), and the expected MAC is wiped before returning. */
+ * (CRYPTO_memcmp), and the expected MAC is wiped before returning, from
+ * the stack and from `run` (which is left reset). */
 trcap_status trcap_jws_verify_hs256(const trcap_hmac_key *key, EVP_MD_CTX *run,
                                     const unsigned char *token, const trcap_jws *jws);
 
