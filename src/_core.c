@@ -886,9 +886,15 @@ Template_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (self == NULL) {
         return NULL;
     }
-    self->items = Py_NewRef(items);
+    /* An exact tuple (the same one when `items` is): a tuple subclass
+     * could hold a Minter in its __dict__, and a cycle through a Template
+     * (not tracked by the collector) would never be freed. */
+    self->items = PyTuple_GetSlice(items, 0, n);
+    if (self->items == NULL) {
+        goto error;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PyTuple_GET_ITEM(items, i);  /* borrowed */
+        PyObject *item = PyTuple_GET_ITEM(self->items, i);  /* borrowed: the tuple is ours */
         /* Exact types only: nothing in a template can refer back to a
          * Minter, so no reference cycle passes through one. */
         if (PyBytes_CheckExact(item)) {
