@@ -645,3 +645,58 @@ def test_policy_list_iteration_is_a_snapshot() -> None:
     assert pl.index(pl[4], 2) == 4
     with pytest.raises(ValueError):
         pl.index(pl[0], 1, 3)
+
+
+# -- dunders the core must not call -------------------------------------------
+
+class Tripwire:
+    """Dunders that fail the test if the core calls them."""
+
+    calls: list[str] = []
+
+    def _trip(self, name: str) -> Any:
+        Tripwire.calls.append(name)
+        raise AssertionError(f"the core called {name}")
+
+
+class HostileStr(str):
+    def __str__(self) -> str:
+        return Tripwire()._trip("__str__")  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return Tripwire()._trip("__repr__")  # type: ignore[no-any-return]
+
+    def __hash__(self) -> int:
+        return Tripwire()._trip("__hash__")  # type: ignore[no-any-return]
+
+    def __eq__(self, other: object) -> bool:
+        return Tripwire()._trip("__eq__")  # type: ignore[no-any-return]
+
+
+class HostileInt(int):
+    def __index__(self) -> int:
+        return Tripwire()._trip("__index__")  # type: ignore[no-any-return]
+
+    def __int__(self) -> int:
+        return Tripwire()._trip("__int__")  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return Tripwire()._trip("__repr__")  # type: ignore[no-any-return]
+
+
+def test_str_and_int_subclasses_are_read_by_value_without_their_dunders() -> None:
+    Tripwire.calls.clear()
+    value = [HostileStr("sid\u00e9"), HostileInt(7), {"k": HostileStr("v")}]
+    plain = ["sid\u00e9", 7, {"k": "v"}]
+    assert _core.json_value(value, "v") == dumps(plain)
+    assert _core.json_string(HostileStr("a\"b")) == dumps('a"b')
+    minter = _core.Minter(HostileStr("k" * 32), fields=(HostileStr("WK1"), HostileInt(5)))
+    assert minter.sign(b'{"n":', HostileInt(12), b"}") == _core.Minter(b"k" * 32).sign(b'{"n":12}')
+    template = _core.Template((b'{"a":"', 0, b'","b":', 1, b"}"))
+    tokens = minter.mint_each(template, (HostileStr("x"), HostileInt(3)), 0, [HostileStr("y")])
+    assert tokens == _core.Minter(b"k" * 32).mint_each(template, ("x", 3), 0, ["y"])
+    token = _core.Minter(b"k" * 32).sign(b'{"n":1}')
+    assert _core.decode_jws(HostileStr(token), HostileStr("k" * 32), (HostileStr("HS256"),))[1] == {
+        "n": 1
+    }
+    assert Tripwire.calls == []
