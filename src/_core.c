@@ -150,9 +150,16 @@ text_of(PyObject *str, trcap_text *t)
  * JSON of Python values, into a growable buffer
  *
  * Equal to json.dumps(value, separators=(",", ":")) for the types it
- * accepts.  It runs no Python code (no __repr__, no items()), so the value
- * cannot change while it is read.  NaN and infinities are refused: json.dumps
- * would write NaN/Infinity, which is not JSON (RFC 8259 section 6).
+ * accepts, which is what PyJWT writes.  Exact dicts, lists and tuples, str,
+ * int and float (subclasses too: their own data and int.__repr__ /
+ * float.__repr__, as the json module reads them) are read without running
+ * Python code.  Like the json module's C encoder, a dict subclass is read
+ * through its items() (an OrderedDict in its own order; an empty one is
+ * {} without a call) and a list or tuple subclass through iteration; that
+ * runs Python code, which may change or free anything, so every object
+ * being written is held by a reference of our own while it is.  NaN and
+ * infinities are refused: json.dumps would write NaN/Infinity, which is not
+ * JSON (RFC 8259 section 6).
  */
 
 static int
@@ -229,6 +236,90 @@ error:
     return rc;
 }
 
+static int append_json_value(trcap_buffer *b, PyObject *o, const char *name, int depth);
+
+/* One member: "key":value.  Both are held by the caller. */
+static int
+append_json_member(trcap_buffer *b, PyObject *key, PyObject *value, int first,
+                   const char *name, int depth)
+{
+    if (!PyUnicode_Check(key)) {
+        PyErr_Format(PyExc_TypeError, "%s: keys must be str, not %.100s",
+                     name, Py_TYPE(key)->tp_name);
+        return -1;
+    }
+    if ((!first && append_bytes(b, ",", 1, name) < 0)
+        || append_json_string(b, key, name) < 0
+        || append_bytes(b, ":", 1, name) < 0
+        || append_json_value(b, value, name, depth + 1) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* An exact dict, in storage order.  A value's own items() (a dict subclass
+ * inside) can change the dict: each key and value is held while written,
+ * and a change of size is an error, as when iterating in Python. */
+static int
+append_json_dict(trcap_buffer *b, PyObject *dict, const char *name, int depth)
+{
+    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(dict);
+    PyObject *key, *value;  /* borrowed, then held across the member */
+    int rc, first = 1;
+
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        Py_INCREF(key);
+        Py_INCREF(value);
+        rc = append_json_member(b, key, value, first, name, depth);
+        first = 0;
+        Py_DECREF(key);
+        Py_DECREF(value);
+        if (rc < 0) {
+            return -1;
+        }
+        if (PyDict_GET_SIZE(dict) != size) {
+            PyErr_Format(PyExc_RuntimeError, "%s: a dict changed size while it was written",
+                         name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A dict subclass, as json.dumps reads one: list(d.items()) of 2-tuples. */
+static int
+append_json_items(trcap_buffer *b, PyObject *dict, const char *name, int depth)
+{
+    PyObject *items = PyMapping_Items(dict);  /* new; may be a list the object keeps */
+    int rc = -1;
+
+    if (items == NULL) {
+        return -1;
+    }
+    /* The size is read again each time: an items() list kept by the object
+     * can change while a value is written. */
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items); i++) {
+        PyObject *item = Py_NewRef(PyList_GET_ITEM(items, i));  /* holds key and value */
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+            PyErr_Format(PyExc_ValueError, "%s: items() of a %.100s must give 2-tuples",
+                         name, Py_TYPE(dict)->tp_name);
+            Py_DECREF(item);
+            goto error;
+        }
+        if (append_json_member(b, PyTuple_GET_ITEM(item, 0), PyTuple_GET_ITEM(item, 1), i == 0,
+                               name, depth) < 0) {
+            Py_DECREF(item);
+            goto error;
+        }
+        Py_DECREF(item);
+    }
+    rc = 0;
+
+error:
+    Py_DECREF(items);
+    return rc;
+}
+
 static int
 append_json_value(trcap_buffer *b, PyObject *o, const char *name, int depth)
 {
@@ -254,41 +345,44 @@ append_json_value(trcap_buffer *b, PyObject *o, const char *name, int depth)
         return append_number(b, o, name);
     }
     if (PyDict_Check(o)) {
-        Py_ssize_t pos = 0;
-        PyObject *key, *value;  /* borrowed from the dict */
-        int first = 1;
         if (append_bytes(b, "{", 1, name) < 0) {
             return -1;
         }
-        while (PyDict_Next(o, &pos, &key, &value)) {
-            if (!PyUnicode_Check(key)) {
-                PyErr_Format(PyExc_TypeError, "%s: keys must be str, not %.100s",
-                             name, Py_TYPE(key)->tp_name);
-                return -1;
-            }
-            if ((!first && append_bytes(b, ",", 1, name) < 0)
-                || append_json_string(b, key, name) < 0
-                || append_bytes(b, ":", 1, name) < 0
-                || append_json_value(b, value, name, depth + 1) < 0) {
-                return -1;
-            }
-            first = 0;
+        /* json's encoder writes an empty dict, subclass or not, as {}
+         * without calling items(). */
+        if (PyDict_GET_SIZE(o) != 0
+            && (PyDict_CheckExact(o) ? append_json_dict(b, o, name, depth)
+                                     : append_json_items(b, o, name, depth)) < 0) {
+            return -1;
         }
         return append_bytes(b, "}", 1, name);
     }
     if (PyList_Check(o) || PyTuple_Check(o)) {
-        PyObject *seq = o;  /* borrowed */
-        if (append_bytes(b, "[", 1, name) < 0) {
+        /* o itself when exact, else list(o) as json's encoder makes it
+         * (PySequence_Fast): a subclass's own __iter__ decides. */
+        PyObject *seq = PySequence_Fast(o, "a JSON array");
+        int rc = -1;
+        if (seq == NULL) {
             return -1;
         }
+        if (append_bytes(b, "[", 1, name) < 0) {
+            goto done;
+        }
+        /* The size is read again each time, as json's encoder does: an
+         * items() inside may change the list. */
         for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
-            if ((i && append_bytes(b, ",", 1, name) < 0)
-                || append_json_value(b, PySequence_Fast_GET_ITEM(seq, i), name,
-                                     depth + 1) < 0) {
-                return -1;
+            PyObject *item = Py_NewRef(PySequence_Fast_GET_ITEM(seq, i));
+            int failed = (i && append_bytes(b, ",", 1, name) < 0)
+                         || append_json_value(b, item, name, depth + 1) < 0;
+            Py_DECREF(item);
+            if (failed) {
+                goto done;
             }
         }
-        return append_bytes(b, "]", 1, name);
+        rc = append_bytes(b, "]", 1, name);
+    done:
+        Py_DECREF(seq);
+        return rc;
     }
     PyErr_Format(PyExc_TypeError,
                  "%s must hold only JSON values (dict, list, tuple, str, int, "
@@ -792,9 +886,15 @@ Template_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (self == NULL) {
         return NULL;
     }
-    self->items = Py_NewRef(items);
+    /* An exact tuple (the same one when `items` is): a tuple subclass
+     * could hold a Minter in its __dict__, and a cycle through a Template
+     * (not tracked by the collector) would never be freed. */
+    self->items = PyTuple_GetSlice(items, 0, n);
+    if (self->items == NULL) {
+        goto error;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PyTuple_GET_ITEM(items, i);  /* borrowed */
+        PyObject *item = PyTuple_GET_ITEM(self->items, i);  /* borrowed: the tuple is ours */
         /* Exact types only: nothing in a template can refer back to a
          * Minter, so no reference cycle passes through one. */
         if (PyBytes_CheckExact(item)) {
@@ -1050,7 +1150,12 @@ minter_create(PyTypeObject *type, PyObject *key, const char *header, Py_ssize_t 
                 goto error;
             }
         }
-        self->policies = PySequence_List(policies);
+        /* A copy of the tuple's storage, which is what was checked: list()
+         * would call a tuple subclass's __iter__, which may give anything. */
+        self->policies = PyList_New(PyTuple_GET_SIZE(policies));
+        for (Py_ssize_t i = 0; self->policies != NULL && i < PyTuple_GET_SIZE(policies); i++) {
+            PyList_SET_ITEM(self->policies, i, Py_NewRef(PyTuple_GET_ITEM(policies, i)));
+        }
     }
     if (self->policies == NULL) {
         goto error;
@@ -1768,13 +1873,16 @@ raise_malformed(module_state *state, const trcap_error_detail *detail, const cha
 
 /* Builds Python objects from the JSON reader's events.  Containers are
  * attached to their parent as soon as they open, so the root owns every
- * object made; the stack only borrows. */
+ * object made.  The stack of open containers holds references of its own:
+ * on 3.11 every allocation of a container can run the cyclic collector and
+ * any finalizer, which may find the half-built root (gc.get_objects) and
+ * clear it, freeing what a borrowed stack would still point to. */
 typedef struct {
     module_state *state;
     const char *part;                          /* "header JSON" or "payload JSON" */
     PyObject *root;                            /* owned */
     PyObject *key;                             /* owned: name of the next member */
-    PyObject *open[TRCAP_JSON_MAX_DEPTH];      /* borrowed: open containers */
+    PyObject *open[TRCAP_JSON_MAX_DEPTH];      /* owned: open containers */
     int depth;
     struct {
         const unsigned char *bytes;            /* in the JSON text */
@@ -1823,12 +1931,18 @@ builder_attach_steal(builder *b, PyObject *value)
 static int
 builder_open_steal(builder *b, PyObject *container)
 {
-    if (builder_attach_steal(b, container) < 0) {
+    if (container == NULL) {
         return -1;
     }
     /* The reader refuses deeper nesting before this could overflow. */
     assert(b->depth < TRCAP_JSON_MAX_DEPTH);
-    b->open[b->depth++] = container;  /* borrowed: its parent (or root) owns it */
+    /* Our own reference first: attaching it gives the other away. */
+    PyObject *held = Py_NewRef(container);
+    if (builder_attach_steal(b, container) < 0) {
+        Py_DECREF(held);
+        return -1;
+    }
+    b->open[b->depth++] = held;  /* owned by the stack until it closes */
     return 0;
 }
 
@@ -1847,7 +1961,9 @@ builder_begin_array(void *ctx)
 static int
 builder_close(void *ctx)
 {
-    ((builder *)ctx)->depth--;
+    builder *b = ctx;
+    b->depth--;
+    Py_CLEAR(b->open[b->depth]);
     return 0;
 }
 
@@ -2007,6 +2123,10 @@ dict_of_json(module_state *state, const unsigned char *p, size_t n, const char *
     trcap_status st = trcap_json_read(p, n, 1, &builder_handler, &b, &detail);
 
     Py_CLEAR(b.key);
+    while (b.depth > 0) {  /* containers left open by an error */
+        b.depth--;
+        Py_CLEAR(b.open[b.depth]);
+    }
     for (int i = 0; i < b.nmemo; i++) {
         Py_DECREF(b.memo[i].str);
     }
@@ -2022,14 +2142,32 @@ dict_of_json(module_state *state, const unsigned char *p, size_t n, const char *
     return b.root;
 }
 
+/* Whether `algorithms` (a tuple) names `alg`, compared by value: a str
+ * subclass's __eq__ is not called, so no Python code runs here (an __eq__
+ * could reach the header through gc and free the value being compared). */
+static int
+algorithm_allowed(PyObject *algorithms, PyObject *alg)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(algorithms); i++) {
+        PyObject *name = PyTuple_GET_ITEM(algorithms, i);  /* borrowed: tuples are immutable */
+        if (PyUnicode_Check(name) && PyUnicode_Compare(name, alg) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The header's fields that must be understood before the token is
  * trusted (RFC 7515 section 4.1), the algorithm last.  0 if acceptable.
- * The dict holds only str keys, so lookups cannot raise. */
+ * The dict holds only the str keys the builder made (a finalizer run while
+ * it was built could add others: lookups stay memory-safe, and `alg` is
+ * held strongly). */
 static int
 check_header(module_state *state, PyObject *header, PyObject *algorithms)
 {
-    PyObject *value;  /* borrowed from the header */
-    int known;
+    PyObject *value;  /* borrowed from the header, used before any Python code runs */
+    PyObject *alg = NULL;  /* owned: held across the repr()s of error messages */
+    int rc = -1;
 
     /* Section 4.1.11: every extension listed in "crit" must be understood;
      * twilio-trcap understands none.  (PyJWT understands RFC 7797's "b64";
@@ -2038,7 +2176,7 @@ check_header(module_state *state, PyObject *header, PyObject *algorithms)
         PyErr_SetString(state->malformed_error,
                         "malformed token: the header lists critical extensions (crit); "
                         "twilio-trcap supports none");
-        return -1;
+        goto error;
     }
     /* RFC 7797 section 3: "b64": false means an unencoded payload. */
     value = PyDict_GetItemString(header, "b64");
@@ -2046,49 +2184,50 @@ check_header(module_state *state, PyObject *header, PyObject *algorithms)
         PyErr_SetString(state->malformed_error,
                         "malformed token: the header asks for an unencoded payload (b64); "
                         "twilio-trcap supports only base64url payloads");
-        return -1;
+        goto error;
     }
     /* Section 4.1.4: a key ID is a string (PyJWT checks the same). */
     value = PyDict_GetItemString(header, "kid");
     if (value != NULL && !PyUnicode_Check(value)) {
         PyErr_SetString(state->malformed_error,
                         "malformed token: the header's key ID (kid) is not a string");
-        return -1;
+        goto error;
     }
-    value = PyDict_GetItemString(header, "alg");
-    if (value == NULL) {
+    alg = Py_XNewRef(PyDict_GetItemString(header, "alg"));
+    if (alg == NULL) {
         PyErr_SetString(state->algorithm_error,
                         "the header names no algorithm (alg)");
-        return -1;
+        goto error;
     }
-    if (!PyUnicode_Check(value)) {
+    if (!PyUnicode_Check(alg)) {
         PyErr_SetString(state->algorithm_error, "the header's algorithm (alg) is not a string");
-        return -1;
+        goto error;
     }
     /* RFC 8725 section 3.1: an unsecured JWS is never accepted, whatever
      * the caller allowed. */
-    if (PyUnicode_CompareWithASCIIString(value, "none") == 0) {
+    if (PyUnicode_CompareWithASCIIString(alg, "none") == 0) {
         PyErr_SetString(state->algorithm_error,
                         "the token is unsigned (alg 'none'), which is never accepted");
-        return -1;
+        goto error;
     }
-    known = PySequence_Contains(algorithms, value);
-    if (known < 0) {
-        return -1;
-    }
-    if (!known) {
+    if (!algorithm_allowed(algorithms, alg)) {
+        /* %R of `algorithms` may run a str subclass's __repr__. */
         PyErr_Format(state->algorithm_error,
                      "the token's algorithm %.40R is not among the algorithms allowed %.200R",
-                     value, algorithms);
-        return -1;
+                     alg, algorithms);
+        goto error;
     }
-    if (PyUnicode_CompareWithASCIIString(value, "HS256") != 0) {
+    if (PyUnicode_CompareWithASCIIString(alg, "HS256") != 0) {
         PyErr_Format(state->algorithm_error,
                      "the token's algorithm is %.40R; twilio-trcap verifies HS256 only",
-                     value);
-        return -1;
+                     alg);
+        goto error;
     }
-    return 0;
+    rc = 0;
+
+error:
+    Py_XDECREF(alg);
+    return rc;
 }
 
 /* The token's characters: a str must be ASCII (base64url and dots are),

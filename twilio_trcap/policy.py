@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping, MutableSequence
 from types import MappingProxyType
 from typing import Any, Final, Protocol, overload
@@ -247,6 +248,33 @@ class PolicyList(MutableSequence[Policy]):
 
     def __len__(self) -> int:
         return len(self._store.policies())
+
+    # Sequence's own __iter__, __reversed__ and index read one item at a
+    # time through __getitem__, and every read renders the whole list: a
+    # loop over n policies would render n * n.  These render it once.
+    def __iter__(self) -> Iterator[Policy]:
+        """The policies as they are when iteration starts (a snapshot)."""
+        return map(Policy._from_json, self._store.policies())
+
+    def __reversed__(self) -> Iterator[Policy]:
+        return map(Policy._from_json, reversed(self._store.policies()))
+
+    def index(self, value: Any, start: int = 0, stop: int = sys.maxsize) -> int:
+        """The index of the first policy equal to `value` in ``[start:stop]``.
+
+        :raises ValueError: no policy there is equal to `value`.
+        """
+        return list(self).index(value, start, stop)
+
+    def clear(self) -> None:
+        """Removes every policy."""
+        self._store.set_policies(())
+
+    def reverse(self) -> None:
+        """Reverses the policies in place."""
+        fragments = self._store.policies()
+        fragments.reverse()
+        self._store.set_policies(fragments)
 
     @overload
     def __getitem__(self, index: int) -> Policy: ...
