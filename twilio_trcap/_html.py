@@ -145,12 +145,16 @@ def _token_view(
 
 def _decision(decision: Decision) -> str:
     verdict = "allowed" if decision.allowed else "denied"
-    body = f'<div class="{"allow" if decision.allowed else "deny"}">{verdict}</div>'
+    body = (
+        f'<table><tbody><tr><th>result</th><td class="{"allow" if decision.allowed else "deny"}">'
+        f"{verdict}</td></tr><tr><th>reason</th><td>{html.escape(decision.reason)}</td></tr>"
+        "</tbody></table>"
+    )
     if decision.policy is None:
         body += "<div>no policy matched</div>"
     else:
         body += "<div>deciding policy:</div>" + _policies([decision.policy], [decision.index or 0])
-    return _page("Decision", decision.reason, body)
+    return _page("Decision", "", body)
 
 
 def to_html(obj: object) -> str:
