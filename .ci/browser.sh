@@ -24,5 +24,7 @@ chromedriver --version
 # scratch folder so that a run never dirties the checkout.
 shots=$(mktemp -d)
 trap 'rm -rf "$shots"' EXIT
-TRCAP_SCREENSHOT_DIR="$shots" python -m pytest -q -p no:cacheprovider --browser -m browser tests
+# `pytest`, not `python -m pytest`: -m would put the checkout (whose
+# twilio_trcap/ has no compiled core) ahead of the installed package.
+TRCAP_SCREENSHOT_DIR="$shots" pytest -q -p no:cacheprovider --browser -m browser tests
 ls -l "$shots"
