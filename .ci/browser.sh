@@ -26,5 +26,5 @@ shots=$(mktemp -d)
 trap 'rm -rf "$shots"' EXIT
 # `pytest`, not `python -m pytest`: -m would put the checkout (whose
 # twilio_trcap/ has no compiled core) ahead of the installed package.
-TRCAP_SCREENSHOT_DIR="$shots" pytest -q -p no:cacheprovider --browser -m browser tests
+TRCAP_SCREENSHOT_DIR="$shots" pytest -q -p no:cacheprovider --browser -m browser tests/test_agent_page.py
 ls -l "$shots"

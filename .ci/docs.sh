@@ -8,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-pip install -q "$root[docs]"
+# The [docs] extra's requirements, read from pyproject.toml (their one
+# home), without reinstalling the package itself, which is already built.
+pip install -q $(python -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["docs"]))')
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # sphinx-build, not `python -m sphinx`, for the reason .ci/browser.sh gives.
