@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # The docs site (docs/conf.py): Sphinx + MyST + Furo, warnings as errors,
-# then docs/jupyter.ipynb executed (nbclient, ipykernel) into the built
+# then docs/jupyter.ipynb executed (tests/run_notebook.py) into the built
 # site, so that the site's download of it carries its outputs.  Called from
 # .ci/run with the venv that ran the README's test command still active
 # (the package and its [test] extra are installed; this adds [docs]).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 
 # The [docs] extra's requirements, read from pyproject.toml (their one
 # home), without reinstalling the package itself, which is already built.
@@ -16,21 +15,5 @@ trap 'rm -rf "$out"' EXIT
 # sphinx-build, not `python -m sphinx`, for the reason .ci/browser.sh gives.
 sphinx-build -W --keep-going -q -b html docs "$out/html"
 notebook=$(ls "$out"/html/_downloads/*/jupyter.ipynb)
-(
-    cd "$out"  # import the installed package, not the checkout's folder
-    python - "$notebook" <<'PY'
-import sys
-
-import nbformat
-from nbclient import NotebookClient
-
-path = sys.argv[1]
-notebook = nbformat.read(path, as_version=4)
-NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
-nbformat.write(notebook, path)
-html = sum("text/html" in out.get("data", {}) for cell in notebook.cells
-           for out in cell.get("outputs", []))
-print(f"docs/jupyter.ipynb executed: {html} HTML views")
-PY
-)
+python tests/run_notebook.py "$notebook" "$notebook"
 echo "docs built: $(find "$out/html" -name '*.html' | wc -l) pages, warnings as errors"

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
+from run_notebook import execute
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "docs" / "jupyter.ipynb"
 
 
-def test_notebook_runs_and_shows_tables(tmp_path: Path) -> None:
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    # Run outside the checkout, so that the kernel imports the installed
-    # package (the checkout's twilio_trcap/ may have no compiled core).
-    NotebookClient(notebook, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+def test_notebook_runs_and_shows_tables() -> None:
+    notebook = execute(NOTEBOOK)
     outputs = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
     assert not [out for out in outputs if out.output_type == "error"]
     views = [out.data["text/html"] for out in outputs if "text/html" in out.get("data", {})]
