@@ -153,10 +153,11 @@ def test_connected_page_shows_the_worker_and_its_policies(
 
 
 def test_page_fetches_a_new_token_before_expiry(serve: Callable[..., str], browser: Any) -> None:
-    sign_in(browser, serve(TOKEN_TTL=6), "alice", "alice-password")
+    sign_in(browser, serve(TOKEN_TTL=9), "alice", "alice-password")
     wait_for(browser, lambda: text(browser, "#connection").startswith("connected"), "a connection")
     first_expiry = text(browser, "#expires")
-    # The first refresh is due 4 s in (two thirds of 6 s), the second 4 s later.
+    # The first refresh is due 6 s in (two thirds of 9 s), the second 6 s later;
+    # each leaves 3 s before expiry for a slow machine.
     wait_for(browser, lambda: text(browser, "#events").count("token.updated") >= 2,
              "two token updates accepted by the bridge")
     assert int(text(browser, "#token-count")) >= 3
