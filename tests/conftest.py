@@ -142,3 +142,42 @@ def forge(
         raw_key = key.encode() if isinstance(key, str) else key
         signature = hmac.new(raw_key, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{b64url_encode(signature)}"
+
+
+# -- the browser tests (tests/test_agent_page.py) ------------------------------
+# They need Debian's chromium and chromium-driver, which `pip install
+# '.[test]'` cannot bring, so they run only with --browser (.ci/browser.sh
+# installs both and passes it).  Without it they are deselected, never
+# skipped: pytest's summary counts them as deselected and the line below
+# says how to run them; with it, a missing browser is a failure.
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--browser", action="store_true", default=False,
+        help="also run the tests marked 'browser' (headless Chromium; needs the Debian "
+        "packages chromium and chromium-driver, see .ci/browser.sh)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--browser"):
+        return
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    if browser:
+        items[:] = [item for item in items if not item.get_closest_marker("browser")]
+        config.hook.pytest_deselected(items=browser)
+        config.stash[_DESELECTED] = len(browser)
+
+
+_DESELECTED = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    count = config.stash.get(_DESELECTED, 0)
+    if count:
+        terminalreporter.write_line(
+            f"{count} browser test(s) deselected: run `pytest --browser` with chromium and "
+            "chromium-driver installed (bash .ci/browser.sh does both)",
+            yellow=True,
+        )

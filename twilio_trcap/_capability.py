@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Final, NoReturn
 
 from . import _core
 from ._checks import check_sid
+from ._html import HtmlRepr
 from .check import Checkable
 from .policy import Policy, PolicyList
 
@@ -26,7 +27,7 @@ _policy_json = _core.policy_json
 REQUIRED_JSON: Final = {"required": True}
 
 
-class KeyHolder:
+class KeyHolder(HtmlRepr):
     """A class whose key lives in a ``_core.Minter`` (stored in
     ``_minter``): the key is not readable, and the object is not pickled or
     copied (a copy would have to carry the key out of the C core)."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 from urllib.parse import parse_qsl
 
+from ._html import HtmlRepr
 from .policy import Policy
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ _SUBTREE = "/**"
 
 
 @dataclass(frozen=True)
-class Decision:
+class Decision(HtmlRepr):
     """The answer of :func:`explain`: allowed or not, the policy that
     decided, and why in words.
 
@@ -203,7 +204,7 @@ def allows(
     return explain(policies, method, url, query, post).allowed
 
 
-class Checkable:
+class Checkable(HtmlRepr):
     """Adds :meth:`allows` and :meth:`explain` to a class with a
     ``policies`` attribute (a sequence of :class:`Policy`)."""
 
