@@ -21,6 +21,7 @@ the signed token (docs/migration.md lists every difference).
 
 from __future__ import annotations
 
+import abc
 import base64
 import enum
 import json
@@ -73,7 +74,7 @@ def _check_valid_until(value: object) -> int | None:
     return check_claim_time(check_int(value, "valid_until"), "valid_until")
 
 
-class Jwt(KeyHolder):
+class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     """A JSON Web Token, as ``twilio.jwt.Jwt``: the base of every token
     class here, and of token types of one's own.
 
@@ -118,6 +119,8 @@ class Jwt(KeyHolder):
     #: The only algorithm: HMAC-SHA256 (RFC 7518 section 3.2).
     ALGORITHM: ClassVar[str] = "HS256"
     _KEY_WHAT: ClassVar[str] = "a secret key"
+    #: What a payload that JSON cannot hold is called in the TypeError.
+    _PAYLOAD_NAME: ClassVar[str] = "payload"
 
     _signer: HeaderSigner | None
     _issuer: str
@@ -290,7 +293,7 @@ class Jwt(KeyHolder):
             exp = self._valid_until
         else:
             exp = now + self._ttl
-        nbf = now if self._nbf is GENERATE else cast("int | None", self._nbf)
+        nbf = now if self._nbf is GENERATE else self._nbf
         return check_claim_time(exp, "exp"), nbf
 
     def to_jwt(self, ttl: int | None = None, *, now: int | None = None) -> str:
@@ -318,11 +321,15 @@ class Jwt(KeyHolder):
     def _sign_claims(self, headers: dict[str, Any], payload: dict[str, Any]) -> str:
         """The token of this header and payload, as PyJWT's ``encode``
         writes it: compact JSON, the header's fields sorted."""
+        header = _core.json_value({name: headers[name] for name in sorted(headers)}, "headers")
+        return self._sign_json(header, _core.json_value(payload, self._PAYLOAD_NAME))
+
+    def _sign_json(self, header: bytes, payload: bytes) -> str:
+        """The token of this header and payload JSON, signed by the core."""
         signer = self._signer
         if signer is None:
             raise ValueError("secret_key is None: this Jwt has no key to sign with")
-        header = _core.json_value({name: headers[name] for name in sorted(headers)}, "headers")
-        return signer.sign(header, _core.json_value(payload, "payload"))
+        return signer.sign(header, payload)
 
     # -- decoding -------------------------------------------------------------
 
@@ -433,7 +440,8 @@ class _DecodedJwt(Jwt):
             nbf=payload.get("nbf"),
         )
         if not isinstance(issuer, str):
-            self._issuer = issuer  # kept as the token has it (None if absent)
+            # Kept as the token has it (None if absent), as twilio keeps it.
+            self._issuer = cast(str, issuer)
         self._decoded_payload = payload
         self._decoded_headers = headers
 

@@ -14,7 +14,8 @@ import time
 from collections.abc import Iterable
 from typing import Any, ClassVar, Final, Protocol, Self, cast
 
-from ..._checks import check_optional_text, check_sid, check_text
+from ... import _core
+from ..._checks import check_key, check_optional_text, check_sid, check_text
 from .. import GENERATE, ArgumentTypeError, Jwt, Nbf
 
 __all__ = ["AccessToken", "AccessTokenGrant", "GrantLike", "check_grant"]
@@ -42,8 +43,8 @@ def check_grant(grant: object, name: str = "grant") -> GrantLike:
         or not callable(getattr(grant, "to_payload", None))
     ):
         raise ArgumentTypeError(
-            f"{name} must be a grant (an AccessTokenGrant, or an object with a str key "
-            f"and to_payload()), not {type(grant).__name__}"
+            f"{name} must be an AccessTokenGrant or an object with a str key and "
+            f"to_payload(), not {type(grant).__name__}"
         )
     return cast(GrantLike, grant)
 
@@ -96,10 +97,11 @@ class AccessToken(Jwt):
     :raises OverflowError: `nbf` or `valid_until` does not fit a signed
         64-bit int.
 
-    ``account_sid``, ``signing_key_sid``, ``identity``, ``region``,
-    ``grants``, ``secret_key``, ``nbf``, ``ttl`` and ``valid_until`` can be
-    set after construction, as in twilio, each checked as the constructor
-    checks it.
+    ``account_sid``, ``signing_key_sid``, ``identity``, ``grants``,
+    ``secret_key``, ``nbf``, ``ttl`` and ``valid_until`` can be set after
+    construction, as in twilio, each checked as the constructor checks it.
+    ``region`` cannot: it is in the header, which the core keeps with the
+    key (docs/migration.md).
 
     The token equals twilio's byte for byte: header ``alg``, ``cty``
     (``twilio-fpa;v=1``), ``twr`` if a region is set, ``typ``; claims
@@ -107,11 +109,14 @@ class AccessToken(Jwt):
     ``exp``, ``nbf``, ``sub``.
     """
 
-    __slots__ = ("_account_sid", "_signing_key_sid", "_identity", "_region", "_grants", "_jti")
+    __slots__ = (
+        "_account_sid", "_signing_key_sid", "_identity", "_region", "_grants", "_jti", "_header",
+    )  # fmt: skip
 
     #: The header's ``cty``: a Twilio "first-party application" token.
     CONTENT_TYPE: Final = "twilio-fpa;v=1"
     _KEY_WHAT: ClassVar[str] = "an API key secret"
+    _PAYLOAD_NAME: ClassVar[str] = "grants"
 
     _grants: list[GrantLike]
     _jti: str | None
@@ -128,18 +133,18 @@ class AccessToken(Jwt):
         valid_until: int | None = None,
         region: str | None = None,
     ) -> None:
-        self.grants = [] if grants is None else grants
         self.account_sid = account_sid
         self.signing_key_sid = signing_key_sid
+        self.grants = [] if grants is None else grants
         self.identity = identity
-        self.region = region
+        self._region = check_optional_text(region, "region")
         self._jti = None
-        self._algorithm = self.ALGORITHM
-        self._subject = None
-        if secret is None:
-            raise TypeError("secret must be str or bytes, not NoneType")
-        self.secret_key = secret
         self._init_times(ttl, nbf, valid_until)
+        # The header is known now (region is fixed): the core keeps it with
+        # the key, and no Python object keeps the key.
+        headers = self.headers
+        self._header = _core.json_value({name: headers[name] for name in sorted(headers)}, "headers")
+        self._set_key(secret)
 
     # -- what the reference exposes, settable as there ----------------------------
 
@@ -195,7 +200,22 @@ class AccessToken(Jwt):
 
     @region.setter
     def region(self, value: str | None) -> None:
-        self._region = check_optional_text(value, "region")
+        if check_optional_text(value, "region") != self._region:
+            # The region is in the header, which the core signs with the key
+            # it was given at construction; a new header needs the key again.
+            raise AttributeError(
+                "region cannot be changed after construction: the key lives only in the C "
+                "core with the header it signs; make a new AccessToken (docs/migration.md)"
+            )
+
+    def _set_key(self, value: object) -> None:
+        self._minter = _core.Minter(check_key(value, "secret"), self._header, name="secret")
+        self._signer = None
+
+    def _sign_json(self, header: bytes, payload: bytes) -> str:
+        if header != self._header:
+            raise ValueError("the headers of an AccessToken cannot change after construction")
+        return self._minter.sign(payload)
 
     @property
     def grants(self) -> list[GrantLike]:

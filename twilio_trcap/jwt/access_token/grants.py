@@ -84,7 +84,7 @@ class _Grant(AccessTokenGrant):
 
     def __eq__(self, other: object) -> bool:
         if type(other) is type(self):
-            return bool(self.to_payload() == other.to_payload())  # type: ignore[attr-defined]
+            return bool(self.to_payload() == other.to_payload())
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]  # settable, as twilio's
@@ -325,22 +325,15 @@ class _DecodedGrant(AccessTokenGrant):
         return f"<grant {self._key!r}: {self._payload!r}>"
 
 
-_CLASSES: dict[str, type[_Grant]] = {
-    kind.KEY: kind
-    for kind in (ChatGrant, SyncGrant, VoiceGrant, VideoGrant, TaskRouterGrant, PlaybackGrant)
-}
-
-
 def grant_from_payload(key: str, payload: Any) -> AccessTokenGrant:
-    """The grant a decoded ``grants`` claim holds under `key`: an instance
-    of the class for `key` if it writes `payload` exactly, else the payload
-    kept as it is."""
-    kind = _CLASSES.get(key)
-    if kind is TaskRouterGrant and isinstance(payload, dict):
-        try:
-            grant: _Grant = TaskRouterGrant(**payload)
-        except (TypeError, ValueError):
-            return _DecodedGrant(key, payload)
-        if grant.to_payload() == payload:
-            return grant
+    """The grant a decoded ``grants`` claim holds under `key`: a
+    :class:`TaskRouterGrant` for ``task_router`` (whose sids are checked),
+    any other kept as it is.
+
+    :raises TypeError: the TaskRouter grant has a field of the wrong type
+        or one it does not know.
+    :raises ValueError: the TaskRouter grant has a wrong sid.
+    """
+    if key == TaskRouterGrant.KEY and isinstance(payload, dict):
+        return TaskRouterGrant(**payload)
     return _DecodedGrant(key, payload)

@@ -194,10 +194,18 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
         are built from it)."""
         return self._account_sid
 
+    @issuer.setter
+    def issuer(self, value: str) -> None:
+        raise AttributeError("issuer is the account_sid, which the policies are built from")
+
     @property
-    def subject(self) -> None:
+    def subject(self) -> str | None:
         """``None``: a capability token has no ``sub`` claim."""
         return None
+
+    @subject.setter
+    def subject(self, value: str | None) -> None:
+        raise AttributeError("a capability token has no subject")
 
     def _set_key(self, value: object) -> None:
         # The policies live in a Minter keyed once; setting secret_key or
