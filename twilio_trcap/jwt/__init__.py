@@ -267,9 +267,9 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
         """The claims :meth:`to_jwt` would sign now, as a new dict in
         token order."""
         now = current_time(None)
-        return self._payload(now, *self._time_claims(now, None))
+        return self._registered_claims(now, *self._time_claims(now, None))
 
-    def _payload(self, now: int, exp: int, nbf: int | None) -> dict[str, Any]:
+    def _registered_claims(self, now: int, exp: int, nbf: int | None) -> dict[str, Any]:
         # twilio's Jwt.payload: the subclass's claims, then iss, exp, nbf
         # and sub, each assigned into the dict (a claim the subclass already
         # has keeps its place).
@@ -316,7 +316,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
         """The token minted at `now` with these time claims.  Here: the
         payload and headers of the hooks, written and signed by the core
         (PyJWT's bytes: compact JSON, header fields sorted)."""
-        return self._sign_claims(self.headers, self._payload(now, exp, nbf))
+        return self._sign_claims(self.headers, self._registered_claims(now, exp, nbf))
 
     def _sign_claims(self, headers: dict[str, Any], payload: dict[str, Any]) -> str:
         """The token of this header and payload, as PyJWT's ``encode``
