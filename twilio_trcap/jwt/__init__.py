@@ -62,6 +62,17 @@ def _claims_of(token: str) -> dict[str, Any]:
     return claims
 
 
+def _sorted_keys(value: Any) -> Any:
+    """`value` with the keys of every object in it sorted: PyJWT writes the
+    header with ``json.dumps(sort_keys=True)``, which sorts nested objects
+    too."""
+    if isinstance(value, dict):
+        return {name: _sorted_keys(value[name]) for name in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [_sorted_keys(item) for item in value]
+    return value
+
+
 def _check_nbf(value: object) -> Nbf:
     if value is GENERATE or value is None:
         return cast(Nbf, value)
@@ -321,7 +332,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     def _sign_claims(self, headers: dict[str, Any], payload: dict[str, Any]) -> str:
         """The token of this header and payload, as PyJWT's ``encode``
         writes it: compact JSON, the header's fields sorted."""
-        header = _core.json_value({name: headers[name] for name in sorted(headers)}, "headers")
+        header = _core.json_value(_sorted_keys(headers), "headers")
         return self._sign_json(header, _core.json_value(payload, self._PAYLOAD_NAME))
 
     def _sign_json(self, header: bytes, payload: bytes) -> str:

@@ -143,7 +143,7 @@ class AccessToken(Jwt):
         # The header is known now (region is fixed): the core keeps it with
         # the key, and no Python object keeps the key.
         headers = self.headers
-        self._header = _core.json_value({name: headers[name] for name in sorted(headers)}, "headers")
+        self._header = _core.json_value(dict(sorted(headers.items())), "headers")
         self._set_key(secret)
 
     # -- what the reference exposes, settable as there ----------------------------
