@@ -192,3 +192,32 @@ def test_from_jwt_verifies_with_the_core(tamper: Any, error: type[Exception]) ->
 def test_generate_is_twilio_s_default() -> None:
     assert Jwt.GENERATE is GENERATE
     assert Ours(KEY, "issuer").nbf is GENERATE
+
+
+def test_threads_minting_with_different_headers_get_their_own() -> None:
+    import threading
+
+    class PerThread(Jwt):
+        def _generate_payload(self) -> dict[str, Any]:
+            return {"who": threading.current_thread().name}
+
+        def _generate_headers(self) -> dict[str, Any]:
+            return {"kid": threading.current_thread().name}
+
+    token = PerThread(KEY, "issuer")
+    wrong: list[str] = []
+
+    def mint_many() -> None:
+        name = threading.current_thread().name
+        for _ in range(300):
+            minted = token.to_jwt()
+            if pyjwt.get_unverified_header(minted)["kid"] != name:
+                wrong.append(minted)
+            pyjwt.decode(minted, KEY, algorithms=["HS256"])  # the signature covers that header
+
+    threads = [threading.Thread(target=mint_many, name=f"t{i}") for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []

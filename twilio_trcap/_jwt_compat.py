@@ -66,21 +66,23 @@ class HeaderSigner:
     ``repr``, not in a pickle, not in a message.
     """
 
-    __slots__ = ("_key", "_name", "_header", "_minter")
+    __slots__ = ("_key", "_name", "_last")
 
     def __init__(self, key: object, name: str) -> None:
         self._key = check_key(key, name)
         self._name = name
-        self._header: bytes | None = None
-        self._minter: _core.Minter | None = None
+        # (header, its Minter) in one attribute, read and replaced whole, so
+        # that threads minting with different headers never pair one
+        # header with another's Minter.
+        self._last: tuple[bytes, _core.Minter] | None = None
 
     def sign(self, header: bytes, payload: bytes) -> str:
         """The token with this header JSON and payload JSON."""
-        minter = self._minter
-        if minter is None or header != self._header:
-            minter = _core.Minter(self._key, header, name=self._name)
-            self._minter, self._header = minter, header
-        return minter.sign(payload)
+        last = self._last
+        if last is None or last[0] != header:
+            last = (header, _core.Minter(self._key, header, name=self._name))
+            self._last = last
+        return last[1].sign(payload)
 
     def __repr__(self) -> str:
         return "<HeaderSigner (key not shown)>"

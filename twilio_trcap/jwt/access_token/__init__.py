@@ -1,6 +1,7 @@
 """Today's ``twilio.jwt.access_token``: ``AccessToken`` and the
-``AccessTokenGrant`` base, for twilio-taskrouter.js v2 and later (which
-accept only an Access Token with a TaskRouter grant).
+``AccessTokenGrant`` base: the token of Twilio's client SDKs
+(twilio-taskrouter.js v2 and later accept only an Access Token with a
+TaskRouter grant).
 
 The grants are in :mod:`twilio_trcap.jwt.access_token.grants` (every grant
 twilio has); ``add_grant`` also takes any object with twilio's grant
