@@ -221,3 +221,10 @@ def test_threads_minting_with_different_headers_get_their_own() -> None:
     for thread in threads:
         thread.join()
     assert wrong == []
+
+
+def test_from_jwt_reads_fractional_times_as_pyjwt_does() -> None:
+    token = pyjwt.encode({"iss": "me", "exp": NOW + 10.75, "nbf": NOW - 0.5}, KEY, algorithm="HS256")
+    decoded = Jwt.from_jwt(token, KEY, now=NOW)
+    assert (decoded.valid_until, decoded.nbf) == (NOW + 10, NOW - 1)
+    assert decoded.payload["exp"] == NOW + 10.75 and decoded.to_jwt() == token

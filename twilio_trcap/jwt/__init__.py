@@ -434,6 +434,10 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
         return repr(self)
 
 
+def _whole(seconds: object) -> int | None:
+    return None if seconds is None else int(cast(float, seconds))
+
+
 class _DecodedJwt(Jwt):
     """What ``Jwt.from_jwt`` returns for a token no class here writes: its
     claims and header as they were (twilio's decoded ``Jwt``)."""
@@ -447,8 +451,10 @@ class _DecodedJwt(Jwt):
             key,
             issuer if isinstance(issuer, str) else "",
             subject if isinstance(subject, str) else None,
-            valid_until=payload.get("exp"),
-            nbf=payload.get("nbf"),
+            # The decoder has checked that these are numbers; a fraction
+            # (RFC 7519 allows one) is cut as PyJWT cuts it.
+            valid_until=_whole(payload.get("exp")),
+            nbf=_whole(payload.get("nbf")),
         )
         if not isinstance(issuer, str):
             # Kept as the token has it (None if absent), as twilio keeps it.

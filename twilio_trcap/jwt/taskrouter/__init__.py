@@ -86,6 +86,7 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
     __slots__ = ("_account_sid", "_workspace_sid", "_channel_id")
 
     VERSION: ClassVar[str] = "v1"
+    _KEY_WHAT: ClassVar[str] = "an auth token"
     DOMAIN: ClassVar[str] = TASK_ROUTER_BASE_URL
     EVENTS_BASE_URL: ClassVar[str] = TASK_ROUTER_BASE_WS_URL
     #: The channel sid prefix of the subclass: ``WK``, ``WQ`` or ``WS``.
