@@ -8,12 +8,15 @@ The modules below mirror twilio's, so that changing ``twilio.jwt`` to
 - :mod:`twilio_trcap.jwt.taskrouter.capabilities`: ``WorkerCapabilityToken``,
   ``TaskQueueCapabilityToken``, ``WorkspaceCapabilityToken``
 - :mod:`twilio_trcap.jwt.access_token`: ``AccessToken``, ``AccessTokenGrant``
-- :mod:`twilio_trcap.jwt.access_token.grants`: ``TaskRouterGrant``
+- :mod:`twilio_trcap.jwt.access_token.grants`: every grant twilio has
 
-With ``nbf`` and ``valid_until`` fixed, ``to_jwt()`` returns the very token
-twilio returns, byte for byte, signed by the C core.  Where twilio is wrong
-we are not: ``from_jwt`` returns an instance of the class it is called on,
-and ``str()`` of a token object does not show the signed token.
+``Jwt`` itself is twilio's generic base: a subclass supplies
+``_generate_payload`` (and ``_generate_headers``), and ``to_jwt()`` signs
+them with the C core, as twilio signs them with PyJWT.  With time and
+``jti`` fixed, every token is the very token twilio returns, byte for
+byte.  Where twilio is wrong we are not: ``from_jwt`` needs the key,
+the key is never readable, and ``str()`` of a token object does not show
+the signed token (docs/migration.md lists every difference).
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ import enum
 import json
 from typing import Any, ClassVar, Final, NoReturn, Self, TypeAlias, cast
 
+from .. import _core
 from .._capability import KeyHolder
 from .._checks import check_claim_time, check_int, check_ttl, current_time
-from .._jwt_compat import _decode_for_from_jwt
+from .._jwt_compat import ArgumentTypeError, HeaderSigner, _decode_for_from_jwt
 from ..errors import DecodeError, JwtDecodeError, MalformedTokenError
 
-__all__ = ["GENERATE", "Jwt", "JwtDecodeError", "Nbf"]
+__all__ = ["GENERATE", "ArgumentTypeError", "Jwt", "JwtDecodeError", "Nbf"]
 
 
 class _Generate(enum.Enum):
@@ -58,44 +62,160 @@ def _claims_of(token: str) -> dict[str, Any]:
     return claims
 
 
-class Jwt(KeyHolder, abc.ABC):
-    """The base of twilio-trcap's token classes, as ``twilio.jwt.Jwt`` is
-    of twilio's.
+def _sorted_keys(value: Any) -> Any:
+    """`value` with the keys of every object in it sorted: PyJWT writes the
+    header with ``json.dumps(sort_keys=True)``, which sorts nested objects
+    too."""
+    if isinstance(value, dict):
+        return {name: _sorted_keys(value[name]) for name in sorted(value)}
+    if isinstance(value, (list, tuple)):
+        return [_sorted_keys(item) for item in value]
+    return value
 
-    It is not a general JWT builder: subclasses mint their own claims with
-    the C core.  What every token shares is here: ``ttl``, ``nbf``,
-    ``valid_until``, :meth:`to_jwt`, :attr:`payload`, :attr:`headers` and
-    :meth:`from_jwt`.
+
+def _check_nbf(value: object) -> Nbf:
+    if value is GENERATE or value is None:
+        return cast(Nbf, value)
+    return check_claim_time(check_int(value, "nbf"), "nbf")
+
+
+def _check_valid_until(value: object) -> int | None:
+    if value is None:
+        return None
+    return check_claim_time(check_int(value, "valid_until"), "valid_until")
+
+
+class Jwt(KeyHolder, metaclass=abc.ABCMeta):
+    """A JSON Web Token, as ``twilio.jwt.Jwt``: the base of every token
+    class here, and of token types of one's own.
+
+    A subclass supplies :meth:`_generate_payload` (its own claims) and may
+    supply :meth:`_generate_headers`; :meth:`to_jwt` adds ``iss``,
+    ``exp``, ``nbf`` and ``sub`` and has the C core sign the result with
+    HMAC-SHA256, as twilio has PyJWT sign it (same bytes).
+
+    :param secret_key: the HS256 key (str as UTF-8, or bytes), or ``None``
+        (then :meth:`to_jwt` raises ValueError, as twilio's does).  Never
+        readable; it can be set again.
+    :param issuer: the ``iss`` claim (a str).
+    :param subject: the ``sub`` claim, or ``None`` to leave it out.
+    :param algorithm: ``"HS256"`` or ``None`` (HS256).  twilio passes any
+        algorithm to PyJWT; the core signs HS256 only, so anything else
+        is a ValueError here, at once rather than when minting.
+    :param nbf: :data:`GENERATE` (the minting time, the default), seconds
+        since the epoch, or ``None`` to leave ``nbf`` out.
+    :param ttl: seconds from minting to ``exp``; 3600 by default.
+    :param valid_until: a fixed ``exp`` (seconds since the epoch) that
+        overrides `ttl`, or ``None``.
+    :raises TypeError: an argument has the wrong type.
+    :raises ValueError: an empty key, an algorithm other than HS256, or a
+        negative `ttl`.
+    :raises OverflowError: `nbf` or `valid_until` does not fit a signed
+        64-bit int.
+
+    ``secret_key``, ``issuer``, ``subject``, ``algorithm``, ``nbf``,
+    ``ttl`` and ``valid_until`` can be set after construction, as in
+    twilio; each new value is checked as the constructor checks it.  The
+    clock is read through :func:`time.time` when a token is minted, so
+    ``mock.patch("time.time")`` and freezegun freeze it.
     """
 
-    __slots__ = ("_minter", "_ttl", "_nbf", "_valid_until", "__weakref__")
+    __slots__ = (
+        "_minter", "_signer", "_issuer", "_subject", "_algorithm",
+        "_ttl", "_nbf", "_valid_until", "__weakref__",
+    )  # fmt: skip
 
     #: ``nbf`` default: the time the token is minted.
     GENERATE: Final = GENERATE
     #: The only algorithm: HMAC-SHA256 (RFC 7518 section 3.2).
     ALGORITHM: ClassVar[str] = "HS256"
+    _KEY_WHAT: ClassVar[str] = "a secret key"
+    #: What a payload that JSON cannot hold is called in the TypeError.
+    _PAYLOAD_NAME: ClassVar[str] = "payload"
 
+    _signer: HeaderSigner | None
+    _issuer: str
+    _subject: str | None
+    _algorithm: str
     _ttl: int
     _nbf: Nbf
     _valid_until: int | None
 
-    def _init_times(self, ttl: object, nbf: object, valid_until: object) -> None:
-        self._ttl = check_ttl(ttl)
-        if nbf is GENERATE or nbf is None:
-            self._nbf = nbf
-        else:
-            self._nbf = check_claim_time(check_int(nbf, "nbf"), "nbf")
-        if valid_until is None:
-            self._valid_until = None
-        else:
-            self._valid_until = check_claim_time(check_int(valid_until, "valid_until"), "valid_until")
+    def __init__(
+        self,
+        secret_key: str | bytes | None,
+        issuer: str,
+        subject: str | None = None,
+        algorithm: str | None = None,
+        nbf: Nbf = GENERATE,
+        ttl: int = 3600,
+        valid_until: int | None = None,
+    ) -> None:
+        self._init_times(ttl, nbf, valid_until)
+        self.secret_key = secret_key
+        self.issuer = issuer
+        self.subject = subject
+        self.algorithm = algorithm
 
-    # -- what the reference exposes ---------------------------------------
+    def _init_times(self, ttl: object, nbf: object, valid_until: object) -> None:
+        self._algorithm = self.ALGORITHM
+        self._ttl = check_ttl(ttl)
+        self._nbf = _check_nbf(nbf)
+        self._valid_until = _check_valid_until(valid_until)
+
+    # -- what the reference exposes, settable where it is ------------------
+
+    @property
+    def secret_key(self) -> NoReturn:
+        """Not readable: the key stays inside the C core.  Setting it
+        changes the key the next token is signed with."""
+        self._unreadable("secret_key")
+
+    @secret_key.setter
+    def secret_key(self, value: str | bytes | None) -> None:
+        self._set_key(value)
+
+    def _set_key(self, value: object) -> None:
+        self._signer = None if value is None else HeaderSigner(value, "secret_key")
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` claim."""
+        return self._issuer
+
+    @issuer.setter
+    def issuer(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f"issuer must be str, not {type(value).__name__}")
+        self._issuer = value
+
+    @property
+    def subject(self) -> str | None:
+        """The ``sub`` claim, or ``None`` (left out, as is an empty one)."""
+        return self._subject
+
+    @subject.setter
+    def subject(self, value: str | None) -> None:
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"subject must be str or None, not {type(value).__name__}")
+        self._subject = value
 
     @property
     def algorithm(self) -> str:
-        """``"HS256"``."""
-        return self.ALGORITHM
+        """``"HS256"``, the only algorithm the core signs with."""
+        return self._algorithm
+
+    @algorithm.setter
+    def algorithm(self, value: str | None) -> None:
+        name = self.ALGORITHM if value is None else value
+        if not isinstance(name, str):
+            raise TypeError(f"algorithm must be str or None, not {type(name).__name__}")
+        if name != "HS256":
+            raise ValueError(
+                f"algorithm must be 'HS256', not {name!r}: twilio-trcap's C core signs "
+                "and verifies HMAC-SHA256 only (docs/migration.md)"
+            )
+        self._algorithm = name
 
     @property
     def ttl(self) -> int:
@@ -103,11 +223,19 @@ class Jwt(KeyHolder, abc.ABC):
         set)."""
         return self._ttl
 
+    @ttl.setter
+    def ttl(self, value: int) -> None:
+        self._ttl = check_ttl(value)
+
     @property
     def nbf(self) -> Nbf:
         """The ``nbf`` claim: seconds since the epoch, :data:`GENERATE` (the
         minting time) or ``None`` (no ``nbf`` claim)."""
         return self._nbf
+
+    @nbf.setter
+    def nbf(self, value: Nbf) -> None:
+        self._nbf = _check_nbf(value)
 
     @property
     def valid_until(self) -> int | None:
@@ -115,21 +243,69 @@ class Jwt(KeyHolder, abc.ABC):
         ``None``: ``exp`` is then the minting time plus :attr:`ttl`."""
         return self._valid_until
 
-    @property
-    def secret_key(self) -> NoReturn:
-        """Not readable: the key stays inside the C core."""
-        self._unreadable("secret_key")
+    @valid_until.setter
+    def valid_until(self, value: int | None) -> None:
+        self._valid_until = _check_valid_until(value)
+
+    # -- the hooks of twilio's Jwt ------------------------------------------
+
+    def _generate_payload(self) -> dict[str, Any]:
+        """The subclass's own claims (a dict of JSON values); ``iss``,
+        ``exp``, ``nbf`` and ``sub`` are added after them."""
+        raise NotImplementedError("Subclass must provide a payload.")
+
+    def _generate_headers(self) -> dict[str, Any]:
+        """Header fields besides ``typ`` and ``alg``; none by default."""
+        return {}
+
+    def _claims_at(self, now: int) -> dict[str, Any]:
+        """The subclass's claims for a token minted at `now` (a new dict):
+        :meth:`_generate_payload` unless the class knows better."""
+        return dict(self._generate_payload())
 
     @property
-    @abc.abstractmethod
     def headers(self) -> dict[str, Any]:
-        """The JOSE header, as a new dict in twilio's order."""
+        """The JOSE header: :meth:`_generate_headers`, then ``typ`` and
+        ``alg`` (a new dict, in twilio's order; the token carries the
+        fields sorted, as PyJWT writes them)."""
+        headers = dict(self._generate_headers())
+        headers["typ"] = "JWT"
+        headers["alg"] = self._algorithm
+        return headers
 
     @property
     def payload(self) -> dict[str, Any]:
         """The claims :meth:`to_jwt` would sign now, as a new dict in
         token order."""
-        return _claims_of(self.to_jwt())
+        now = current_time(None)
+        return self._registered_claims(now, *self._time_claims(now, None))
+
+    def _registered_claims(self, now: int, exp: int, nbf: int | None) -> dict[str, Any]:
+        # twilio's Jwt.payload: the subclass's claims, then iss, exp, nbf
+        # and sub, each assigned into the dict (a claim the subclass already
+        # has keeps its place).
+        payload = self._claims_at(now)
+        payload["iss"] = self.issuer
+        payload["exp"] = exp
+        if nbf is not None:
+            payload["nbf"] = nbf
+        subject = self.subject
+        if subject:
+            payload["sub"] = subject
+        return payload
+
+    # -- the token ----------------------------------------------------------
+
+    def _time_claims(self, now: int, ttl: object) -> tuple[int, int | None]:
+        """``exp`` and ``nbf`` for a token minted at `now`."""
+        if ttl is not None:
+            exp = now + check_ttl(ttl)
+        elif self._valid_until is not None:
+            exp = self._valid_until
+        else:
+            exp = now + self._ttl
+        nbf = now if self._nbf is GENERATE else self._nbf
+        return check_claim_time(exp, "exp"), nbf
 
     def to_jwt(self, ttl: int | None = None, *, now: int | None = None) -> str:
         """The signed token (a str).
@@ -138,36 +314,49 @@ class Jwt(KeyHolder, abc.ABC):
             whatever :attr:`ttl` and :attr:`valid_until` say (as in
             twilio, except that ``ttl=0`` means zero seconds; twilio ignored
             it).
-        :param now: the minting time, in seconds since the epoch; the
-            current time by default.
+        :param now: the minting time, in seconds since the epoch; by
+            default ``int(time.time())``, read now.
         :raises TypeError: `ttl` or `now` is not an int.
-        :raises ValueError: `ttl` is negative.
+        :raises ValueError: `ttl` is negative, or there is no key.
         :raises OverflowError: ``exp`` does not fit a signed 64-bit int.
         """
         current = current_time(now)
-        if ttl is not None:
-            exp = current + check_ttl(ttl)
-        elif self._valid_until is not None:
-            exp = self._valid_until
-        else:
-            exp = current + self._ttl
-        nbf = current if self._nbf is GENERATE else self._nbf
-        return self._sign(current, check_claim_time(exp, "exp"), nbf)
+        return self._sign(current, *self._time_claims(current, ttl))
 
-    @abc.abstractmethod
     def _sign(self, now: int, exp: int, nbf: int | None) -> str:
-        """The token minted at `now` with these time claims."""
+        """The token minted at `now` with these time claims.  Here: the
+        payload and headers of the hooks, written and signed by the core
+        (PyJWT's bytes: compact JSON, header fields sorted)."""
+        return self._sign_claims(self.headers, self._registered_claims(now, exp, nbf))
+
+    def _sign_claims(self, headers: dict[str, Any], payload: dict[str, Any]) -> str:
+        """The token of this header and payload, as PyJWT's ``encode``
+        writes it: compact JSON, the header's fields sorted."""
+        header = _core.json_value(_sorted_keys(headers), "headers")
+        return self._sign_json(header, _core.json_value(payload, self._PAYLOAD_NAME))
+
+    def _sign_json(self, header: bytes, payload: bytes) -> str:
+        """The token of this header and payload JSON, signed by the core."""
+        signer = self._signer
+        if signer is None:
+            raise ValueError("secret_key is None: this Jwt has no key to sign with")
+        return signer.sign(header, payload)
 
     # -- decoding -------------------------------------------------------------
 
     @classmethod
     def from_jwt(cls, jwt: str, key: str | bytes, *, now: int | None = None) -> Self:
-        """The token object `jwt` was minted from, verified with `key`.
+        """The token object `jwt` was minted from, verified with `key` by
+        the core.
 
-        Returns an instance of the class it is called on (twilio returned a
-        bare ``Jwt``): ``WorkerCapabilityToken.from_jwt`` a
-        ``WorkerCapabilityToken``, ``Jwt.from_jwt`` whichever class wrote
-        the token.  Its ``to_jwt()`` gives `jwt` back.
+        ``Jwt.from_jwt`` reads any HS256 token: an Access Token gives an
+        :class:`~twilio_trcap.jwt.access_token.AccessToken`, a TaskRouter
+        capability token its class, any other a ``Jwt`` whose
+        :attr:`payload` and :attr:`headers` are the token's (as twilio's).
+        A token class here returns an instance of itself
+        (``WorkerCapabilityToken.from_jwt`` a ``WorkerCapabilityToken``);
+        a subclass of one's own gets a decoded ``Jwt``, as from twilio.
+        Its ``to_jwt()`` gives `jwt` back.
 
         :param jwt: the token.
         :param key: the key it was signed with; required (twilio skipped
@@ -178,10 +367,40 @@ class Jwt(KeyHolder, abc.ABC):
         :raises ValueError: `key` is empty.
         :raises JwtDecodeError: the token is malformed, its signature does
             not match, it has expired or is not yet valid, its algorithm is
-            not HS256, or its claims are not those this class writes (each
-            a subclass of :class:`~twilio_trcap.errors.DecodeError`).
+            not HS256, or (on a token class) its claims are not those the
+            class writes (each a subclass of
+            :class:`~twilio_trcap.errors.DecodeError`).
         """
         header, payload = _decode_for_from_jwt(jwt, key, now=now)
+        if cls is Jwt:
+            # Imported here: those modules build on this one.
+            from .access_token import AccessToken
+            from .taskrouter import TaskRouterCapabilityToken
+
+            kind: type[Jwt] | None = None
+            if header.get("cty") == AccessToken.CONTENT_TYPE:
+                kind = AccessToken
+            elif "channel" in payload:
+                kind = TaskRouterCapabilityToken
+            if kind is not None:
+                try:
+                    return cast(Self, kind._rebuilt(header, payload, key))
+                except DecodeError:
+                    pass  # not one of ours after all: read it as any JWT
+        elif cls._from_claims.__func__ is not Jwt._from_claims.__func__:  # type: ignore[attr-defined]
+            return cls._rebuilt(header, payload, key)
+        return cast(Self, _DecodedJwt(header, payload, key))
+
+    @classmethod
+    def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> Self:
+        """The token object for these verified claims (a token class here
+        overrides it)."""
+        raise NotImplementedError
+
+    @classmethod
+    def _rebuilt(cls, header: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> Self:
+        """:meth:`_from_claims`, checked: the object must write these very
+        claims and header."""
         try:
             token = cls._from_claims(header, payload, key)
         except DecodeError:
@@ -203,31 +422,60 @@ class Jwt(KeyHolder, abc.ABC):
             )
         return token
 
-    @classmethod
-    def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> Self:
-        """The token object for these verified claims.  Here, on ``Jwt``
-        itself: an Access Token if the header says so, else a TaskRouter
-        capability token."""
-        # Imported here: those modules build on this one.
-        from .access_token import AccessToken
-        from .taskrouter import TaskRouterCapabilityToken
-
-        token: Jwt
-        if header.get("cty") == AccessToken.CONTENT_TYPE:
-            token = AccessToken._from_claims(header, payload, key)
-        else:
-            token = TaskRouterCapabilityToken._from_claims(header, payload, key)
-        # Reached on Jwt itself only (each token class has its own), where
-        # every token is an instance of cls.
-        return cast(Self, token)
-
     # -- safety ----------------------------------------------------------------
 
-    @abc.abstractmethod
     def __repr__(self) -> str:
         """The object's identity, never its key or signed token."""
+        return f"<{type(self).__name__} iss={self._issuer!r} sub={self._subject!r}>"
 
     def __str__(self) -> str:
-        # twilio printed "<WorkerCapabilityToken eyJ...>": a bearer credential
-        # in every log line that formats the object.
+        # twilio printed "<JWT eyJ...>": a bearer credential in every log
+        # line that formats the object.
         return repr(self)
+
+
+def _whole(seconds: object) -> int | None:
+    return None if seconds is None else int(cast(float, seconds))
+
+
+class _DecodedJwt(Jwt):
+    """What ``Jwt.from_jwt`` returns for a token no class here writes: its
+    claims and header as they were (twilio's decoded ``Jwt``)."""
+
+    __slots__ = ("_decoded_payload", "_decoded_headers")
+
+    def __init__(self, headers: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> None:
+        issuer = payload.get("iss")
+        subject = payload.get("sub")
+        super().__init__(
+            key,
+            issuer if isinstance(issuer, str) else "",
+            subject if isinstance(subject, str) else None,
+            # The decoder has checked that these are numbers; a fraction
+            # (RFC 7519 allows one) is cut as PyJWT cuts it.
+            valid_until=_whole(payload.get("exp")),
+            nbf=_whole(payload.get("nbf")),
+        )
+        if not isinstance(issuer, str):
+            # Kept as the token has it (None if absent), as twilio keeps it.
+            self._issuer = cast(str, issuer)
+        self._decoded_payload = payload
+        self._decoded_headers = headers
+
+    @property
+    def headers(self) -> dict[str, Any]:
+        """The token's header (a new dict)."""
+        return dict(self._decoded_headers)
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The token's claims (a new dict)."""
+        return dict(self._decoded_payload)
+
+    def to_jwt(self, ttl: int | None = None, *, now: int | None = None) -> str:
+        """The token's claims and header signed again: `jwt` itself, or
+        with ``exp`` moved to `now` plus `ttl` if `ttl` is given."""
+        payload = dict(self._decoded_payload)
+        if ttl is not None:
+            payload["exp"] = check_claim_time(current_time(now) + check_ttl(ttl), "exp")
+        return self._sign_claims(self._decoded_headers, payload)

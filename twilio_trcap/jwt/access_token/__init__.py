@@ -1,29 +1,59 @@
 """Today's ``twilio.jwt.access_token``: ``AccessToken`` and the
-``AccessTokenGrant`` base, for twilio-taskrouter.js v2 and later (which
-accept only an Access Token with a TaskRouter grant).
+``AccessTokenGrant`` base: the token of Twilio's client SDKs
+(twilio-taskrouter.js v2 and later accept only an Access Token with a
+TaskRouter grant).
 
-The grant itself is :class:`twilio_trcap.jwt.access_token.grants.TaskRouterGrant`.
+The grants are in :mod:`twilio_trcap.jwt.access_token.grants` (every grant
+twilio has); ``add_grant`` also takes any object with twilio's grant
+protocol (a str ``key`` and ``to_payload()``), twilio's own grants included.
 """
 
 from __future__ import annotations
 
 import abc
+import time
 from collections.abc import Iterable
-from typing import Any, ClassVar, Final, Self
+from typing import Any, ClassVar, Final, Protocol, Self, cast
 
 from ... import _core
 from ..._checks import check_key, check_optional_text, check_sid, check_text
-from .. import GENERATE, Jwt, Nbf
+from .. import GENERATE, ArgumentTypeError, Jwt, Nbf
 
-__all__ = ["AccessToken", "AccessTokenGrant"]
+__all__ = ["AccessToken", "AccessTokenGrant", "GrantLike", "check_grant"]
 
-_js = _core.json_string
+
+class GrantLike(Protocol):
+    """twilio's grant protocol: what :meth:`AccessToken.add_grant` takes."""
+
+    @property
+    def key(self) -> str: ...
+
+    def to_payload(self) -> Any: ...
+
+
+def check_grant(grant: object, name: str = "grant") -> GrantLike:
+    """`grant` if it follows twilio's grant protocol (an instance, not a
+    class, with a str ``key`` and a callable ``to_payload``).
+
+    :raises ArgumentTypeError: it does not (a TypeError, and a ValueError
+        as twilio raised).
+    """
+    if not isinstance(grant, AccessTokenGrant) and (
+        isinstance(grant, type)
+        or not isinstance(getattr(grant, "key", None), str)
+        or not callable(getattr(grant, "to_payload", None))
+    ):
+        raise ArgumentTypeError(
+            f"{name} must be an AccessTokenGrant or an object with a str key and "
+            f"to_payload(), not {type(grant).__name__}"
+        )
+    return cast(GrantLike, grant)
 
 
 class AccessTokenGrant(abc.ABC):
-    """A grant of an Access Token: the base of
-    :class:`~twilio_trcap.jwt.access_token.grants.TaskRouterGrant`, and of
-    any grant of one's own (give it a :attr:`key` and :meth:`to_payload`)."""
+    """A grant of an Access Token: the base of the grants in
+    :mod:`twilio_trcap.jwt.access_token.grants`, and of any grant of one's
+    own (give it a :attr:`key` and :meth:`to_payload`)."""
 
     __slots__ = ()
 
@@ -41,36 +71,17 @@ class AccessTokenGrant(abc.ABC):
         return f"<{type(self).__name__} {self.to_payload()}>"
 
 
-class _DecodedGrant(AccessTokenGrant):
-    """A grant read by ``from_jwt`` that has no class here: kept as is."""
-
-    __slots__ = ("_key", "_payload")
-
-    def __init__(self, key: str, payload: Any) -> None:
-        self._key = key
-        self._payload = payload
-
-    @property
-    def key(self) -> str:
-        return self._key
-
-    def to_payload(self) -> Any:
-        return self._payload
-
-    def __repr__(self) -> str:
-        return f"<grant {self._key!r}: {self._payload!r}>"
-
-
 class AccessToken(Jwt):
-    """An Access Token: what twilio-taskrouter.js v2 and later accept.
+    """An Access Token: what Twilio's client SDKs take (twilio-taskrouter.js
+    v2 and later, the Voice, Conversations, Sync and Video SDKs).
 
     :param account_sid: the account (``AC...``): the ``sub`` claim.
     :param signing_key_sid: the API key (``SK...``) that signs: the ``iss``
         claim and the start of ``jti``.
-    :param secret: the API key's secret (str or bytes), the HS256 key; kept
-        only inside the C core, never shown.
-    :param grants: grants to start with (an iterable of
-        :class:`AccessTokenGrant`); :meth:`add_grant` adds more.
+    :param secret: the API key's secret (str or bytes), the HS256 key;
+        never readable.
+    :param grants: grants to start with (an iterable of grants);
+        :meth:`add_grant` adds more.
     :param identity: the user's identity (``grants.identity``), or ``None``.
     :param nbf: the ``nbf`` claim: :data:`~twilio_trcap.jwt.GENERATE` (the
         minting time, the default), seconds since the epoch, or ``None`` to
@@ -78,13 +89,20 @@ class AccessToken(Jwt):
     :param ttl: seconds from minting to ``exp``; 3600 by default.
     :param valid_until: a fixed ``exp`` that overrides `ttl`, or ``None``.
     :param region: the Twilio region (the ``twr`` header), or ``None``.
+    :raises ArgumentTypeError: a grant is not a grant (both a TypeError
+        and, as twilio raised, a ValueError).
     :raises TypeError: a sid, identity or region is not a str, the secret
-        neither str nor bytes, a time not an int, or a grant not an
-        :class:`AccessTokenGrant` (twilio raised ValueError for that one).
+        neither str nor bytes, a time not an int.
     :raises ValueError: a sid has the wrong prefix; a sid, the secret, the
         identity or the region is empty; `ttl` is negative.
     :raises OverflowError: `nbf` or `valid_until` does not fit a signed
         64-bit int.
+
+    ``account_sid``, ``signing_key_sid``, ``identity``, ``grants``,
+    ``secret_key``, ``nbf``, ``ttl`` and ``valid_until`` can be set after
+    construction, as in twilio, each checked as the constructor checks it.
+    ``region`` cannot: it is in the header, which the core keeps with the
+    key (docs/migration.md).
 
     The token equals twilio's byte for byte: header ``alg``, ``cty``
     (``twilio-fpa;v=1``), ``twr`` if a region is set, ``typ``; claims
@@ -92,12 +110,16 @@ class AccessToken(Jwt):
     ``exp``, ``nbf``, ``sub``.
     """
 
-    __slots__ = ("_account_sid", "_signing_key_sid", "_identity", "_region", "_grants", "_jti", "_tail")
+    __slots__ = (
+        "_account_sid", "_signing_key_sid", "_identity", "_region", "_grants", "_jti", "_header",
+    )  # fmt: skip
 
     #: The header's ``cty``: a Twilio "first-party application" token.
     CONTENT_TYPE: Final = "twilio-fpa;v=1"
     _KEY_WHAT: ClassVar[str] = "an API key secret"
+    _PAYLOAD_NAME: ClassVar[str] = "grants"
 
+    _grants: list[GrantLike]
     _jti: str | None
 
     def __init__(
@@ -105,110 +127,151 @@ class AccessToken(Jwt):
         account_sid: str,
         signing_key_sid: str,
         secret: str | bytes,
-        grants: Iterable[AccessTokenGrant] | None = None,
+        grants: Iterable[GrantLike] | None = None,
         identity: str | None = None,
         nbf: Nbf = GENERATE,
         ttl: int = 3600,
         valid_until: int | None = None,
         region: str | None = None,
     ) -> None:
-        self._account_sid = check_sid(account_sid, "account_sid", ("AC",))
-        self._signing_key_sid = check_sid(signing_key_sid, "signing_key_sid", ("SK",))
-        self._identity = check_optional_text(identity, "identity")
+        self.account_sid = account_sid
+        self.signing_key_sid = signing_key_sid
+        self.grants = [] if grants is None else grants
+        self.identity = identity
         self._region = check_optional_text(region, "region")
-        self._grants: list[AccessTokenGrant] = []
-        for grant in [] if grants is None else grants:
-            self.add_grant(grant)
         self._jti = None
-        # PyJWT writes the header with sorted keys (its sort_headers default).
-        header = b'{"alg":"HS256","cty":' + _js(self.CONTENT_TYPE)
-        if self._region is not None:
-            header += b',"twr":' + _js(self._region)
-        header += b',"typ":"JWT"}'
-        self._minter = _core.Minter(check_key(secret, "secret"), header, name="secret")
-        self._tail = b',"sub":' + _js(self._account_sid) + b"}"
         self._init_times(ttl, nbf, valid_until)
+        # The header is known now (region is fixed): the core keeps it with
+        # the key, and no Python object keeps the key.
+        headers = self.headers
+        self._header = _core.json_value(dict(sorted(headers.items())), "headers")
+        self._set_key(secret)
 
-    # -- what the reference exposes -------------------------------------------
+    # -- what the reference exposes, settable as there ----------------------------
 
     @property
     def account_sid(self) -> str:
         """The account sid (the ``sub`` claim)."""
         return self._account_sid
 
+    @account_sid.setter
+    def account_sid(self, value: str) -> None:
+        self._account_sid = check_sid(value, "account_sid", ("AC",))
+
     @property
     def signing_key_sid(self) -> str:
         """The API key sid (the ``iss`` claim)."""
         return self._signing_key_sid
+
+    @signing_key_sid.setter
+    def signing_key_sid(self, value: str) -> None:
+        self._signing_key_sid = check_sid(value, "signing_key_sid", ("SK",))
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` claim: :attr:`signing_key_sid`."""
+        return self._signing_key_sid
+
+    @issuer.setter
+    def issuer(self, value: str) -> None:
+        self.signing_key_sid = value
+
+    @property
+    def subject(self) -> str:
+        """The ``sub`` claim: :attr:`account_sid`."""
+        return self._account_sid
+
+    @subject.setter
+    def subject(self, value: str) -> None:
+        self.account_sid = value
 
     @property
     def identity(self) -> str | None:
         """The identity (``grants.identity``), or ``None``."""
         return self._identity
 
+    @identity.setter
+    def identity(self, value: str | None) -> None:
+        self._identity = check_optional_text(value, "identity")
+
     @property
     def region(self) -> str | None:
         """The region (the ``twr`` header), or ``None``."""
         return self._region
 
-    @property
-    def grants(self) -> tuple[AccessTokenGrant, ...]:
-        """The grants, in the order added (a snapshot; see :meth:`add_grant`)."""
-        return tuple(self._grants)
+    @region.setter
+    def region(self, value: str | None) -> None:
+        if check_optional_text(value, "region") != self._region:
+            # The region is in the header, which the core signs with the key
+            # it was given at construction; a new header needs the key again.
+            raise AttributeError(
+                "region cannot be changed after construction: the key lives only in the C "
+                "core with the header it signs; make a new AccessToken (docs/migration.md)"
+            )
 
-    def add_grant(self, grant: AccessTokenGrant) -> None:
-        """Adds a grant.  A later grant with the same key replaces an
+    def _set_key(self, value: object) -> None:
+        self._minter = _core.Minter(check_key(value, "secret"), self._header, name="secret")
+        self._signer = None
+
+    def _sign_json(self, header: bytes, payload: bytes) -> str:
+        if header != self._header:
+            raise ValueError("the headers of an AccessToken cannot change after construction")
+        return self._minter.sign(payload)
+
+    @property
+    def grants(self) -> list[GrantLike]:
+        """The grants, in the order added: the live list, as twilio's (what
+        is appended to it is checked when the token is minted)."""
+        return self._grants
+
+    @grants.setter
+    def grants(self, value: Iterable[GrantLike]) -> None:
+        if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+            raise ArgumentTypeError(f"grants must be an iterable of grants, not {type(value).__name__}")
+        self._grants = [check_grant(grant) for grant in value]
+
+    def add_grant(self, grant: GrantLike) -> None:
+        """Adds a grant: one of :mod:`~twilio_trcap.jwt.access_token.grants`,
+        a twilio grant, or any object with a str ``key`` and
+        ``to_payload()``.  A later grant with the same key replaces an
         earlier one in the token, as in twilio.
 
-        :raises TypeError: `grant` is not an :class:`AccessTokenGrant`.
+        :raises ArgumentTypeError: `grant` is not a grant (a TypeError, and
+            a ValueError as twilio raised).
         """
-        if not isinstance(grant, AccessTokenGrant):
-            raise TypeError(f"grant must be an AccessTokenGrant, not {type(grant).__name__}")
-        self._grants.append(grant)
+        self._grants.append(check_grant(grant))
 
-    @property
-    def headers(self) -> dict[str, Any]:
-        """The header in twilio's order: ``cty``, ``twr`` if a region is
-        set, ``typ``, ``alg`` (a new dict; the token carries them sorted)."""
+    # -- twilio's hooks ----------------------------------------------------------
+
+    def _generate_headers(self) -> dict[str, Any]:
         headers: dict[str, Any] = {"cty": self.CONTENT_TYPE}
         if self._region is not None:
             headers["twr"] = self._region
-        headers["typ"] = "JWT"
-        headers["alg"] = self.ALGORITHM
         return headers
 
-    # -- the token --------------------------------------------------------------
+    def _generate_payload(self) -> dict[str, Any]:
+        return self._claims_at(int(time.time()))
 
-    def _sign(self, now: int, exp: int, nbf: int | None) -> str:
-        grants = {grant.key: grant.to_payload() for grant in self._grants}
+    def _claims_at(self, now: int) -> dict[str, Any]:
+        grants = {}
+        for grant in self._grants:
+            grant = check_grant(grant, "a grant in grants")
+            grants[grant.key] = grant.to_payload()
         if self._identity is not None:
             grants["identity"] = self._identity
         jti = f"{self._signing_key_sid}-{now}" if self._jti is None else self._jti
-        nbf_parts: tuple[bytes | int, ...] = () if nbf is None else (b',"nbf":', nbf)
-        return self._minter.sign(
-            b'{"jti":', _js(jti),
-            b',"grants":', _core.json_value(grants, "grants"),
-            b',"iss":', _js(self._signing_key_sid),
-            b',"exp":', exp,
-            *nbf_parts,
-            self._tail,
-        )  # fmt: skip
+        return {"jti": jti, "grants": grants}
 
     @classmethod
     def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> Self:
-        from .grants import TaskRouterGrant
+        from .grants import grant_from_payload
 
         claimed = payload.get("grants")
         if not isinstance(claimed, dict):
             raise TypeError("the grants claim must be an object")
-        grants: list[AccessTokenGrant] = []
-        for name, value in claimed.items():
-            if name == "identity":
-                continue
-            if name == TaskRouterGrant.KEY and isinstance(value, dict):
-                grants.append(TaskRouterGrant(**value))
-            else:
-                grants.append(_DecodedGrant(name, value))
+        grants = [
+            grant_from_payload(name, value) for name, value in claimed.items() if name != "identity"
+        ]
         token = cls(
             payload.get("sub"),  # type: ignore[arg-type]  # checked by the constructor
             payload.get("iss"),  # type: ignore[arg-type]

@@ -1,21 +1,248 @@
-"""Today's ``twilio.jwt.access_token.grants``, for TaskRouter:
-``TaskRouterGrant``.
+"""Today's ``twilio.jwt.access_token.grants``: every grant twilio has.
 
-twilio's other grants (chat, sync, voice, video, playback) are not here:
-subclass :class:`~twilio_trcap.jwt.access_token.AccessTokenGrant` for one.
+``ChatGrant``, ``SyncGrant``, ``VoiceGrant``, ``VideoGrant``,
+``TaskRouterGrant`` and ``PlaybackGrant`` take twilio's constructor
+arguments and give twilio's payloads (a field is left out when it is
+``None``).  Their attributes can be set after construction, as twilio's
+can; a new value is checked as the constructor checks it.
+
+On purpose, and unlike the reference: a text argument must be a non-empty
+str or ``None`` (twilio left an empty or falsy value out of the payload
+without a word), ``incoming_allow`` a bool or ``None``, and the TaskRouter
+grant's sids must have their prefixes (``WS``, ``WK``).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
-from ..._checks import check_optional_text, check_sid
+from ..._checks import check_flag, check_optional_text, check_sid
 from . import AccessTokenGrant
 
-__all__ = ["TaskRouterGrant"]
+__all__ = [
+    "ChatGrant",
+    "PlaybackGrant",
+    "SyncGrant",
+    "TaskRouterGrant",
+    "VideoGrant",
+    "VoiceGrant",
+    "grant_from_payload",
+]
+
+_Check = Callable[[object, str], Any]
 
 
-class TaskRouterGrant(AccessTokenGrant):
+def _optional_flag(value: object, name: str) -> bool | None:
+    return None if value is None else check_flag(value, name)
+
+
+def _optional_mapping(value: object, name: str) -> Mapping[str, Any] | None:
+    if value is None or isinstance(value, Mapping):
+        return value
+    raise TypeError(f"{name} must be a mapping or None, not {type(value).__name__}")
+
+
+def _any_json(value: object, name: str) -> Any:
+    # Checked when the token is written: the core refuses what JSON cannot hold.
+    return value
+
+
+def _sid(*prefixes: str) -> _Check:
+    def check(value: object, name: str) -> str | None:
+        return None if value is None else check_sid(value, name, prefixes)
+
+    return check
+
+
+class _Grant(AccessTokenGrant):
+    """A grant whose attributes are the constructor's arguments, each
+    checked by ``_CHECKS[name]`` whenever it is set."""
+
+    __slots__ = ()
+
+    #: The grant's name in the ``grants`` claim.
+    KEY: ClassVar[str]
+    #: Each attribute and its check, in the constructor's order.
+    _CHECKS: ClassVar[dict[str, _Check]]
+
+    def __setattr__(self, name: str, value: object) -> None:
+        check = self._CHECKS.get(name)
+        if check is None:
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r} to set")
+        object.__setattr__(self, name, check(value, name))
+
+    @property
+    def key(self) -> str:
+        """The grant's name in the ``grants`` claim."""
+        return self.KEY
+
+    def _present(self, *names: str) -> dict[str, Any]:
+        """The named attributes that are not ``None``, in that order."""
+        values = ((name, getattr(self, name)) for name in names)
+        return {name: value for name, value in values if value is not None}
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is type(self):
+            return bool(self.to_payload() == other.to_payload())
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # settable, as twilio's
+
+    def __repr__(self) -> str:
+        arguments = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._CHECKS)
+        return f"{type(self).__name__}({arguments})"
+
+
+class ChatGrant(_Grant):
+    """Programmable Chat (``grants.chat``).
+
+    :param service_sid: the Chat Service, or ``None``.
+    :param endpoint_id: the endpoint, or ``None``.
+    :param deployment_role_sid: the role, or ``None``.
+    :param push_credential_sid: the push credential, or ``None``.
+    :raises TypeError: an argument is neither a str nor None.
+    :raises ValueError: an argument is empty.
+    """
+
+    __slots__ = ("service_sid", "endpoint_id", "deployment_role_sid", "push_credential_sid")
+    KEY: ClassVar[str] = "chat"
+    _CHECKS: ClassVar[dict[str, _Check]] = dict.fromkeys(__slots__, check_optional_text)
+
+    service_sid: str | None
+    endpoint_id: str | None
+    deployment_role_sid: str | None
+    push_credential_sid: str | None
+
+    def __init__(
+        self,
+        service_sid: str | None = None,
+        endpoint_id: str | None = None,
+        deployment_role_sid: str | None = None,
+        push_credential_sid: str | None = None,
+    ) -> None:
+        self.service_sid = service_sid
+        self.endpoint_id = endpoint_id
+        self.deployment_role_sid = deployment_role_sid
+        self.push_credential_sid = push_credential_sid
+
+    def to_payload(self) -> dict[str, Any]:
+        """The grant's claims (a new dict)."""
+        return self._present(*self._CHECKS)
+
+
+class SyncGrant(_Grant):
+    """Sync (``grants.data_sync``).
+
+    :param service_sid: the Sync Service, or ``None``.
+    :param endpoint_id: the endpoint, or ``None``.
+    :raises TypeError: an argument is neither a str nor None.
+    :raises ValueError: an argument is empty.
+    """
+
+    __slots__ = ("service_sid", "endpoint_id")
+    KEY: ClassVar[str] = "data_sync"
+    _CHECKS: ClassVar[dict[str, _Check]] = dict.fromkeys(__slots__, check_optional_text)
+
+    service_sid: str | None
+    endpoint_id: str | None
+
+    def __init__(self, service_sid: str | None = None, endpoint_id: str | None = None) -> None:
+        self.service_sid = service_sid
+        self.endpoint_id = endpoint_id
+
+    def to_payload(self) -> dict[str, Any]:
+        """The grant's claims (a new dict)."""
+        return self._present(*self._CHECKS)
+
+
+class VoiceGrant(_Grant):
+    """Programmable Voice (``grants.voice``).
+
+    :param incoming_allow: ``True`` to let the client receive calls
+        (``incoming.allow``); ``False`` or ``None`` leaves it out.
+    :param outgoing_application_sid: the TwiML application of outgoing
+        calls (``outgoing.application_sid``), or ``None``.
+    :param outgoing_application_params: parameters for it
+        (``outgoing.params``; only with an application), or ``None``.
+    :param push_credential_sid: the push credential, or ``None``.
+    :param endpoint_id: the endpoint, or ``None``.
+    :raises TypeError: `incoming_allow` is not a bool or None, the params
+        not a mapping or None, another argument not a str or None.
+    :raises ValueError: a str argument is empty.
+    """
+
+    __slots__ = (
+        "incoming_allow", "outgoing_application_sid", "outgoing_application_params",
+        "push_credential_sid", "endpoint_id",
+    )  # fmt: skip
+    KEY: ClassVar[str] = "voice"
+    _CHECKS: ClassVar[dict[str, _Check]] = {
+        "incoming_allow": _optional_flag,
+        "outgoing_application_sid": check_optional_text,
+        "outgoing_application_params": _optional_mapping,
+        "push_credential_sid": check_optional_text,
+        "endpoint_id": check_optional_text,
+    }
+
+    incoming_allow: bool | None
+    outgoing_application_sid: str | None
+    outgoing_application_params: Mapping[str, Any] | None
+    push_credential_sid: str | None
+    endpoint_id: str | None
+
+    def __init__(
+        self,
+        incoming_allow: bool | None = None,
+        outgoing_application_sid: str | None = None,
+        outgoing_application_params: Mapping[str, Any] | None = None,
+        push_credential_sid: str | None = None,
+        endpoint_id: str | None = None,
+    ) -> None:
+        self.incoming_allow = incoming_allow
+        self.outgoing_application_sid = outgoing_application_sid
+        self.outgoing_application_params = outgoing_application_params
+        self.push_credential_sid = push_credential_sid
+        self.endpoint_id = endpoint_id
+
+    def to_payload(self) -> dict[str, Any]:
+        """The grant's claims (a new dict), in twilio's order."""
+        grant: dict[str, Any] = {}
+        if self.incoming_allow:
+            grant["incoming"] = {"allow": True}
+        if self.outgoing_application_sid is not None:
+            outgoing: dict[str, Any] = {"application_sid": self.outgoing_application_sid}
+            # twilio leaves empty params out too (it tests their truth).
+            if self.outgoing_application_params:
+                outgoing["params"] = dict(self.outgoing_application_params)
+            grant["outgoing"] = outgoing
+        grant.update(self._present("push_credential_sid", "endpoint_id"))
+        return grant
+
+
+class VideoGrant(_Grant):
+    """Programmable Video (``grants.video``).
+
+    :param room: the room, or ``None`` for any.
+    :raises TypeError: `room` is neither a str nor None.
+    :raises ValueError: `room` is empty.
+    """
+
+    __slots__ = ("room",)
+    KEY: ClassVar[str] = "video"
+    _CHECKS: ClassVar[dict[str, _Check]] = {"room": check_optional_text}
+
+    room: str | None
+
+    def __init__(self, room: str | None = None) -> None:
+        self.room = room
+
+    def to_payload(self) -> dict[str, Any]:
+        """The grant's claims (a new dict)."""
+        return self._present("room")
+
+
+class TaskRouterGrant(_Grant):
     """The TaskRouter grant (``grants.task_router``) of an Access Token,
     what twilio-taskrouter.js v2 and later read.
 
@@ -26,13 +253,20 @@ class TaskRouterGrant(AccessTokenGrant):
     :raises ValueError: an argument is empty, or a sid has the wrong prefix.
 
     The grant carries the arguments that are not ``None``, in this order:
-    ``workspace_sid``, ``worker_sid``, ``role``.  It is immutable.
+    ``workspace_sid``, ``worker_sid``, ``role``.
     """
 
-    __slots__ = ("_workspace_sid", "_worker_sid", "_role")
-
-    #: The grant's name in the ``grants`` claim.
+    __slots__ = ("workspace_sid", "worker_sid", "role")
     KEY: ClassVar[str] = "task_router"
+    _CHECKS: ClassVar[dict[str, _Check]] = {
+        "workspace_sid": _sid("WS"),
+        "worker_sid": _sid("WK"),
+        "role": check_optional_text,
+    }
+
+    workspace_sid: str | None
+    worker_sid: str | None
+    role: str | None
 
     def __init__(
         self,
@@ -40,53 +274,66 @@ class TaskRouterGrant(AccessTokenGrant):
         worker_sid: str | None = None,
         role: str | None = None,
     ) -> None:
-        self._workspace_sid = (
-            None if workspace_sid is None else check_sid(workspace_sid, "workspace_sid", ("WS",))
-        )
-        self._worker_sid = None if worker_sid is None else check_sid(worker_sid, "worker_sid", ("WK",))
-        self._role = check_optional_text(role, "role")
+        self.workspace_sid = workspace_sid
+        self.worker_sid = worker_sid
+        self.role = role
+
+    def to_payload(self) -> dict[str, Any]:
+        """The grant's claims (a new dict)."""
+        return self._present(*self._CHECKS)
+
+
+class PlaybackGrant(_Grant):
+    """Twilio Live playback (``grants.player``).
+
+    :param grant: the grant the Twilio API returned for a PlayerStreamer
+        (a dict), carried as it is; ``None`` gives ``"player": null``, as
+        in twilio.
+    """
+
+    __slots__ = ("grant",)
+    KEY: ClassVar[str] = "player"
+    _CHECKS: ClassVar[dict[str, _Check]] = {"grant": _any_json}
+
+    grant: Any
+
+    def __init__(self, grant: Any = None) -> None:
+        self.grant = grant
+
+    def to_payload(self) -> Any:
+        """The grant as given (JSON is checked when the token is written)."""
+        return self.grant
+
+
+class _DecodedGrant(AccessTokenGrant):
+    """A grant read by ``from_jwt`` that no class here writes: kept as is."""
+
+    __slots__ = ("_key", "_payload")
+
+    def __init__(self, key: str, payload: Any) -> None:
+        self._key = key
+        self._payload = payload
 
     @property
     def key(self) -> str:
-        """``"task_router"``."""
-        return self.KEY
+        return self._key
 
-    @property
-    def workspace_sid(self) -> str | None:
-        """The Workspace sid, or ``None``."""
-        return self._workspace_sid
-
-    @property
-    def worker_sid(self) -> str | None:
-        """The Worker sid, or ``None``."""
-        return self._worker_sid
-
-    @property
-    def role(self) -> str | None:
-        """The role, or ``None``."""
-        return self._role
-
-    def to_payload(self) -> dict[str, str]:
-        """The grant's claims (a new dict)."""
-        grant = {}
-        if self._workspace_sid is not None:
-            grant["workspace_sid"] = self._workspace_sid
-        if self._worker_sid is not None:
-            grant["worker_sid"] = self._worker_sid
-        if self._role is not None:
-            grant["role"] = self._role
-        return grant
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, TaskRouterGrant):
-            return self.to_payload() == other.to_payload()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(tuple(self.to_payload().items()))
+    def to_payload(self) -> Any:
+        return self._payload
 
     def __repr__(self) -> str:
-        return (
-            f"TaskRouterGrant(workspace_sid={self._workspace_sid!r}, "
-            f"worker_sid={self._worker_sid!r}, role={self._role!r})"
-        )
+        return f"<grant {self._key!r}: {self._payload!r}>"
+
+
+def grant_from_payload(key: str, payload: Any) -> AccessTokenGrant:
+    """The grant a decoded ``grants`` claim holds under `key`: a
+    :class:`TaskRouterGrant` for ``task_router`` (whose sids are checked),
+    any other kept as it is.
+
+    :raises TypeError: the TaskRouter grant has a field of the wrong type
+        or one it does not know.
+    :raises ValueError: the TaskRouter grant has a wrong sid.
+    """
+    if key == TaskRouterGrant.KEY and isinstance(payload, dict):
+        return TaskRouterGrant(**payload)
+    return _DecodedGrant(key, payload)

@@ -14,7 +14,7 @@ from ..._capability import ChannelCapability, PolicyMethods
 from ..._checks import check_flag, check_key, check_sid
 from ...policy import Policy
 from ...task_router import TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL
-from .. import GENERATE, Jwt, Nbf
+from .. import GENERATE, ArgumentTypeError, Jwt, Nbf, _claims_of
 
 __all__ = ["CapabilityOptions", "TaskRouterCapabilityToken"]
 
@@ -86,6 +86,7 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
     __slots__ = ("_account_sid", "_workspace_sid", "_channel_id")
 
     VERSION: ClassVar[str] = "v1"
+    _KEY_WHAT: ClassVar[str] = "an auth token"
     DOMAIN: ClassVar[str] = TASK_ROUTER_BASE_URL
     EVENTS_BASE_URL: ClassVar[str] = TASK_ROUTER_BASE_WS_URL
     #: The channel sid prefix of the subclass: ``WK``, ``WQ`` or ``WS``.
@@ -134,9 +135,13 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
                     f"{type(self).__name__}() got an unexpected keyword argument {name!r}"
                 )
         flags = {name: check_flag(options.get(name, on), name) for name, on in self._FLAGS.items()}
-        self._account_sid, self._workspace_sid, self._channel_id = self._check_sids(
-            account_sid, workspace_sid, channel_id, channel_name, (self.CHANNEL_PREFIX,)
-        )
+        try:
+            self._account_sid, self._workspace_sid, self._channel_id = self._check_sids(
+                account_sid, workspace_sid, channel_id, channel_name, (self.CHANNEL_PREFIX,)
+            )
+        except TypeError as exc:
+            # twilio raised ValueError for a None sid: catchable as both.
+            raise ArgumentTypeError(str(exc)) from None
         a, c = _js(self._account_sid), _js(self._channel_id)
         kind = _KIND_CLAIM.get(self.CHANNEL_PREFIX)
         # Claims in twilio's order: its _generate_payload, then iss, exp and
@@ -177,6 +182,38 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
     def headers(self) -> dict[str, Any]:
         """``{"typ": "JWT", "alg": "HS256"}`` (a new dict)."""
         return {"typ": "JWT", "alg": self.ALGORITHM}
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The claims :meth:`to_jwt` would sign now, as a new dict in
+        token order."""
+        return _claims_of(self.to_jwt())
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` claim: :attr:`account_sid` (read-only: the policies
+        are built from it)."""
+        return self._account_sid
+
+    @issuer.setter
+    def issuer(self, value: str) -> None:
+        raise AttributeError("issuer is the account_sid, which the policies are built from")
+
+    @property
+    def subject(self) -> str | None:
+        """``None``: a capability token has no ``sub`` claim."""
+        return None
+
+    @subject.setter
+    def subject(self, value: str | None) -> None:
+        raise AttributeError("a capability token has no subject")
+
+    def _set_key(self, value: object) -> None:
+        # The policies live in a Minter keyed once; setting secret_key or
+        # auth_token would have to carry them to a new one.
+        raise AttributeError(
+            f"the key of a {type(self).__name__} cannot be changed: make a new token"
+        )
 
     # -- permissions -----------------------------------------------------------
 
