@@ -167,20 +167,62 @@ def _canonical(url: str) -> tuple[str, str]:
     return f"{scheme}://{authority}{path}", match["query"] or ""
 
 
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _loose(url: str) -> str | None:
+    """What a deny policy's non-canonical URL could name: RFC 3986 section
+    6.2.2 normalisation (scheme and host case, percent-encoded unreserved
+    characters decoded, dot-segments removed, section 5.2.4), and more
+    (backslashes read as slashes, empty segments dropped), because a server
+    may do any of these.  None when no request the model takes could match."""
+    match = _URL.fullmatch(url)
+    if match is None or match["query"] is not None:
+        return None
+    scheme = match["scheme"].lower()
+    authority = match["authority"].lower()
+    if scheme not in _DEFAULT_PORT or not authority or "@" in authority:
+        return None
+    if authority.endswith(_DEFAULT_PORT[scheme]):
+        authority = authority[: -len(_DEFAULT_PORT[scheme])]
+
+    def decode(found: re.Match[str]) -> str:
+        char = chr(int(found[1], 16))
+        return char if char in _UNRESERVED else "%" + found[1].upper()
+
+    out: list[str] = []
+    for segment in _PERCENT.sub(decode, match["path"]).replace("\\", "/").split("/"):
+        if segment == "..":
+            if out:
+                out.pop()
+        elif segment not in ("", "."):
+            out.append(segment)
+    return f"{scheme}://{authority}/" + "/".join(out)
+
+
 @functools.lru_cache(maxsize=4096)
-def _pattern(url: str) -> tuple[str, bool] | None:
+def _pattern(url: str, allow: bool) -> tuple[str, bool] | None:
     """A policy URL as the model compares it (see :func:`_canonical`) and
-    whether it covers a subtree (``/**``); None when it is not canonical,
-    so that it names no request."""
+    whether it covers a subtree (``/**``); None when it names no request.
+
+    An allow policy whose URL is not canonical names no request (whatever
+    it meant, the model will not answer "allowed" on a guess); a deny
+    policy's URL is normalised every way a server might (:func:`_loose`),
+    so that a deny covers at least what it could cover on the server."""
     if "?" in url:
         # A request's query string is never part of its URL here.
         return None
     subtree = url.endswith(_SUBTREE)
+    base = url[: -len(_SUBTREE)] if subtree else url
     try:
-        base, _ = _canonical(url[: -len(_SUBTREE)] if subtree else url)
+        canonical, _ = _canonical(base)
     except ValueError:
-        return None
-    return base, subtree
+        if allow:
+            return None
+        loose = _loose(base)
+        return None if loose is None else (loose, subtree)
+    return canonical, subtree
 
 
 def _url_matches(pattern: tuple[str, bool] | None, url: str) -> bool:
@@ -267,7 +309,7 @@ def explain(
     near: list[str] = []
     for index, item in enumerate(policies):
         policy = Policy.coerce(item)
-        if policy.method != request.method or not _url_matches(_pattern(policy.url), request.url):
+        if policy.method != request.method or not _url_matches(_pattern(policy.url, policy.allow), request.url):
             continue
         missing = [f"query parameter {n!r}" for n in _required(policy.query_filter)
                    if n not in request.query]
