@@ -565,6 +565,9 @@ def _time_status(claims: dict[str, Any], now: float) -> dict[str, Any]:
     }
 
 
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def _shown(text: str, *, backslash: bool = True) -> str:
     """`text` safe for a terminal: every character that is not printable
     (``str.isprintable``: C0 and C1 controls such as ESC, CR and LF, DEL,
@@ -584,6 +587,8 @@ def _shown(text: str, *, backslash: bool = True) -> str:
             out.append("\\\\")
         elif ch.isprintable():
             out.append(ch)
+        elif ch in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[ch])
         else:
             code = ord(ch)
             out.append(f"\\x{code:02x}" if code < 0x100 else
