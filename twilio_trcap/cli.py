@@ -13,15 +13,19 @@ Subcommands:
 ``decode``
     Shows a token's header, claims and policies as a table (or JSON with
     ``--json``), the expiry in words, and whether the signature was
-    verified: with the key in ``TWILIO_AUTH_TOKEN`` or ``--key-env VAR``.
+    verified: with the key in ``TWILIO_AUTH_TOKEN`` (``TWILIO_API_SECRET``
+    for an Access Token, by its header's ``cty``) or ``--key-env VAR``.
 ``check METHOD URL``
     Says whether the token allows the request, and which policy decided
     (the local model of docs/policies.md).  Exit status 0 when allowed, 1
     when denied.
 
 A token is read from the command line or, when absent or ``-``, from
-stdin.  Bad tokens and bad arguments are one line on stderr and exit
-status 2, never a traceback.
+stdin; options may come anywhere after the command.  Bad tokens, bad
+arguments and requests the local model does not take are one line on
+stderr and exit status 2, never a traceback, and never show an argument's
+value or the token (docs/security.md, "The command line").  Options must be
+spelt in full.  Human output escapes every non-printable character.
 """
 
 from __future__ import annotations
@@ -142,12 +146,12 @@ class _Parser(argparse.ArgumentParser):
                 message = "bad arguments"
         _fail(f"{self.prog.split()[-1]}: {message} (see --help)")
 
-    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
         parsed, extras = self.parse_known_args(args, namespace)
         self._refuse(extras)
         return parsed
 
-    def parse_intermixed_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+    def parse_intermixed_args(self, args: Any = None, namespace: Any = None) -> Any:
         parsed, extras = self.parse_known_intermixed_args(args, namespace)
         self._refuse(extras)
         return parsed
