@@ -36,6 +36,8 @@ def exact_str(value: object, name: str) -> str:
 def check_text(value: object, name: str) -> str:
     """`value` as a non-empty exact str (see :func:`exact_str`), or the
     error naming `name`."""
+    if type(value) is str and value:
+        return value
     text = exact_str(value, name)
     if not text:
         raise ValueError(f"{name} must not be empty")
@@ -108,16 +110,17 @@ def check_sid(value: object, name: str, prefixes: tuple[str, ...] = ()) -> str:
     whitespace, control characters, non-ASCII ...) could make a policy name
     another resource, and is refused rather than escaped.
     """
-    sid = check_text(value, name)
+    sid = value if type(value) is str else check_text(value, name)
+    # The rule, in one expression: ASCII (isascii is a flag check), then
+    # ASCII letters and digits only and not empty (bytes.isalnum knows only
+    # ASCII, and is several times faster than str.isalnum).
+    if sid.isascii() and sid.encode().isalnum() and (not prefixes or sid.startswith(prefixes)):
+        return sid
+    check_text(sid, name)  # an empty sid says so
     if prefixes and not sid.startswith(prefixes):
         expected = " or ".join(repr(p) for p in prefixes)
         raise ValueError(f"{name} must start with {expected}, not {sid!r}")
-    # str.isalnum() alone admits non-ASCII letters and digits.
-    if not (sid.isascii() and sid.isalnum()):
-        raise ValueError(
-            f"{name} must hold ASCII letters and digits only (a Twilio sid), not {sid!r}"
-        )
-    return sid
+    raise ValueError(f"{name} must hold ASCII letters and digits only (a Twilio sid), not {sid!r}")
 
 
 def check_optional_text(value: object, name: str) -> str | None:
