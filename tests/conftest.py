@@ -6,12 +6,15 @@ import base64
 import gc
 import json
 import os
+import re
+import string
 import warnings
 from typing import Any
 
 import jwt
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 # Child interpreters the tests start (`python -c`, `python -m twilio_trcap`)
 # must import the installed package, not the checkout's twilio_trcap/ (which
@@ -26,6 +29,29 @@ settings.register_profile(
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile("expensive", max_examples=5000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+# -- sids (the rule of docs/security.md, written here independently) --------
+
+#: What the sid rule accepts after the prefix: ASCII letters and digits.
+SID_PATTERN = re.compile(r"[A-Za-z0-9]+")
+
+
+def sid_text(prefix: str = "") -> st.SearchStrategy[str]:
+    """Sids the rule accepts: `prefix` and 1 to 32 ASCII letters and digits
+    (Twilio's own are 32 hexadecimal digits; the documentation's are short)."""
+    tail = st.text(string.ascii_letters + string.digits, min_size=1, max_size=32)
+    return tail.map(lambda t: prefix + t)
+
+
+#: Any code point a str can hold, lone surrogates included.
+ANY_TEXT = st.text(st.characters(codec=None), min_size=1, max_size=30)
+
+
+def non_sid_text(prefix: str = "") -> st.SearchStrategy[str]:
+    """`prefix` and text holding at least one character the sid rule
+    refuses (so it must be refused wherever a sid is taken)."""
+    return ANY_TEXT.filter(lambda t: not SID_PATTERN.fullmatch(t)).map(lambda t: prefix + t)
 
 
 def b64url_decode(segment: str) -> bytes:

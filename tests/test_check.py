@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 import pytest
@@ -57,7 +58,6 @@ DEFAULTS_ONLY = [
     ("Post", WS, None, None, 1),
     ("DELETE", WS, None, None, None),
     ("GET", f"{WS}/more", None, None, None),
-    ("GET", f"{WS}/", None, None, None),
     ("GET", f"{API}/Activities", None, None, 2),
     ("GET", f"{API}/Activities?PageSize=50", None, None, 2),
     ("GET", f"{API}/Activities/WA1", None, None, None),
@@ -69,7 +69,7 @@ DEFAULTS_ONLY = [
     ("GET", API, None, None, None),
 ]
 
-ALL_PERMISSIONS = DEFAULTS_ONLY[:12] + [
+ALL_PERMISSIONS = DEFAULTS_ONLY[:11] + [
     ("GET", WORKER, None, None, 3),
     ("GET", WORKER, {"Anything": "1"}, None, 3),
     ("POST", WORKER, None, {"ActivitySid": "WA1"}, 4),
@@ -84,7 +84,6 @@ ALL_PERMISSIONS = DEFAULTS_ONLY[:12] + [
     ("POST", f"{TASKS}/WT1", None, {"ReservationStatus": "accepted"}, 5),
     ("POST", f"{TASKS}/WT1/a/b/c/d", None, {"ReservationStatus": "x"}, 5),
     ("POST", TASKS, None, {"ReservationStatus": "accepted"}, None),  # /** is not the base
-    ("POST", f"{TASKS}/", None, {"ReservationStatus": "accepted"}, None),
     ("POST", f"{TASKS}X/WT1", None, {"ReservationStatus": "accepted"}, None),
     ("POST", f"{TASKS}/WT1", None, None, None),
     ("GET", f"{TASKS}/WT1", None, None, None),
@@ -269,6 +268,18 @@ def _vector_tokens() -> list[tuple[str, str, str | None]]:
     return found
 
 
+def _canonical(url: str) -> bool:
+    """Whether the model takes `url` as a request (docs/policies.md),
+    judged with urllib rather than the model's own code."""
+    if not url.isascii() or not url.isprintable() or " " in url:
+        return False
+    parts = urlsplit(url)
+    segments = parts.path.split("/")[1:]
+    return (parts.scheme in ("http", "https") and bool(parts.netloc) and "%" not in parts.path
+            and not parts.fragment and "@" not in parts.netloc
+            and all(seg not in ("", ".", "..") for seg in segments))
+
+
 def _concrete(url: str) -> str:
     return f"{url[:-3]}/XX1/Sub" if url.endswith("/**") else url
 
@@ -290,6 +301,13 @@ def test_every_policy_of_every_reference_token(token: str, key: str | None) -> N
         query = {name: "1" for name, rule in policy.query_filter.items() if rule == {"required": True}}
         post = {name: "1" for name, rule in policy.post_filter.items() if rule == {"required": True}}
         url = _concrete(policy.url)
+        if not _canonical(url):
+            # A policy URL with an empty sid or base-URL slash ("//"), control
+            # characters or non-ASCII: the model refuses such a request
+            # (docs/policies.md), so the policy can grant nothing.
+            with pytest.raises(ValueError, match="^url "):
+                decoded.explain(policy.method, url, query=query, post=post)
+            continue
         decision = decoded.explain(policy.method, url, query=query, post=post)
         assert decision.allowed, (index, decision)
         assert decision.index is not None and decision.index <= index
@@ -325,7 +343,7 @@ def test_subtree_patterns() -> None:
     assert allows(policies, "GET", "https://x.test/a/b")
     assert allows(policies, "GET", "https://x.test/a/b/c/d")
     assert allows(policies, "GET", "https://x.test/a/b?c=d")
-    for url in ("https://x.test/a", "https://x.test/a/", "https://x.test/ab", "https://x.test/ab/c",
+    for url in ("https://x.test/a", "https://x.test/ab", "https://x.test/ab/c",
                 "https://x.test/a?b=c", "http://x.test/a/b"):
         assert not allows(policies, "GET", url), url
     # "**" elsewhere than at the end is an ordinary part of the URL.

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from conftest import b64url_encode, forge, pyjwt_accepts_key
+from conftest import b64url_encode, forge, pyjwt_accepts_key, sid_text
 from twilio_trcap import (
     DecodeError,
     ExpiredTokenError,
@@ -326,7 +326,7 @@ def test_future_iat_is_accepted_here_and_refused_by_pyjwt() -> None:
 
 # Any code point, lone surrogates included (json.dumps escapes them).
 any_char = st.characters() | st.characters(categories=["Cs"])
-sids = st.text(any_char, min_size=1, max_size=12)
+sids = sid_text()
 keys = st.one_of(
     st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40),
     st.binary(min_size=1, max_size=40),
@@ -337,12 +337,16 @@ keys = st.one_of(
     account=sids, workspace=sids, worker=sids, key=keys,
     permissions=st.lists(st.booleans(), min_size=3, max_size=3),
     ttl=st.integers(0, 10**6),
+    version=st.text(any_char, min_size=1, max_size=12),
 )
 def test_minted_tokens_decode_as_pyjwt_decodes_them(
-    account: str, workspace: str, worker: str, key: str | bytes, permissions: list[bool], ttl: int
+    account: str, workspace: str, worker: str, key: str | bytes, permissions: list[bool], ttl: int,
+    version: str,
 ) -> None:
+    # Sids follow the sid rule; the version carries any code point (lone
+    # surrogates included) into a claim and every policy URL.
     assume(pyjwt_accepts_key(key))
-    capability = TaskRouterCapability(account, key, workspace, worker)
+    capability = TaskRouterCapability(account, key, workspace, worker, version=version)
     for wanted, grant in zip(permissions, (
         capability.allow_worker_fetch_attributes,
         capability.allow_worker_activity_updates,

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import pyjwt_reencode
+from conftest import ANY_TEXT, non_sid_text, pyjwt_reencode, sid_text
 from twilio_trcap import TaskRouterCapability
 
 ACCOUNT, WORKSPACE, KEY = "AC" + "a" * 32, "WS" + "b" * 32, "shift-key"
@@ -48,17 +48,14 @@ def test_equals_one_capability_per_worker(chosen: tuple[bool, bool, bool]) -> No
     assert tokens[7] == pyjwt_reencode(tokens[7], KEY)
 
 
-sid_text = st.text(st.characters(codec=None), min_size=1, max_size=30)
-
-
 @given(
-    sids=st.lists(sid_text, max_size=12),
+    sids=st.lists(sid_text("WK"), max_size=12),
     ttl=st.integers(min_value=0, max_value=10**8),
     key=st.one_of(st.binary(min_size=1, max_size=90), st.text(st.characters(exclude_categories=["Cs"]), min_size=1)),
     chosen=st.tuples(st.booleans(), st.booleans(), st.booleans()),
-    version=sid_text,
-    base_url=sid_text,
-    base_ws_url=sid_text,
+    version=ANY_TEXT,
+    base_url=ANY_TEXT,
+    base_ws_url=ANY_TEXT,
 )
 def test_any_text_equals_one_by_one(
     sids: list[str],
@@ -69,14 +66,28 @@ def test_any_text_equals_one_by_one(
     base_url: str,
     base_ws_url: str,
 ) -> None:
-    # Sids with quotes, controls, non-ASCII and lone surrogates: each is
-    # escaped in its own token exactly as a capability of its own escapes it.
+    # URLs and versions with quotes, controls, non-ASCII and lone
+    # surrogates: each token is escaped exactly as a capability of its own
+    # escapes it.
     flags = dict(zip(FLAGS, chosen))
     urls = {"version": version, "base_url": base_url, "base_ws_url": base_ws_url}
     tokens = TaskRouterCapability.mint_many(
         ACCOUNT, key, WORKSPACE, sids, ttl=ttl, now=NOW, **flags, **urls
     )
     assert tokens == one_by_one(sids, flags, ttl, key, **urls)
+
+
+@given(
+    good=st.lists(sid_text("WK"), max_size=4), bad=non_sid_text("WK"), data=st.data()
+)
+def test_a_sid_that_is_not_letters_and_digits_is_refused_by_index(
+    good: list[str], bad: str, data: st.DataObject
+) -> None:
+    # The sid rule of docs/security.md: each sid is written into policy URLs.
+    at = data.draw(st.integers(0, len(good)))
+    sids = [*good[:at], bad, *good[at:]]
+    with pytest.raises(ValueError, match=rf"^worker_sids\[{at}\] must hold ASCII letters"):
+        TaskRouterCapability.mint_many(ACCOUNT, KEY, WORKSPACE, sids, now=NOW)
 
 
 def test_any_iterable_and_the_empty_list() -> None:
@@ -98,7 +109,7 @@ def test_clock_read_once() -> None:
 def test_threads_minting_shifts_at_once() -> None:
     # The GIL is released while the tokens are signed: threads minting their
     # own lists at once must still each get exactly their own tokens.
-    shifts = [[f"WK{t}-{i}" for i in range(300)] for t in range(4)]
+    shifts = [[f"WK{t}x{i}" for i in range(300)] for t in range(4)]
     flags = dict.fromkeys(FLAGS, True)
     results: dict[int, list[str]] = {}
     barrier = threading.Barrier(len(shifts))

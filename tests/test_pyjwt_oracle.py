@@ -3,7 +3,8 @@
 
 PyJWT writes the payload with json.dumps(separators=(",", ":")), so this
 checks our JSON (escaping of every code point included), our base64url and
-our HMAC at once, over arbitrary text for every sid and for the key.
+our HMAC at once, over every sid the sid rule admits (docs/security.md)
+and arbitrary text for the URLs, the version and the key.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from conftest import payload_text, pyjwt_accepts_key, pyjwt_reencode
+from conftest import payload_text, pyjwt_accepts_key, pyjwt_reencode, sid_text
 from twilio_trcap import TaskRouterCapability
 
 # Any code point a Python str can hold, lone surrogates included.
@@ -35,9 +36,9 @@ permissions = st.lists(
 
 
 @given(
-    account_sid=any_text,
-    workspace_sid=any_text,
-    worker_sid=any_text,
+    account_sid=sid_text(),
+    workspace_sid=sid_text(),
+    worker_sid=sid_text(),
     key=keys,
     calls=permissions,
     ttl=st.integers(min_value=0, max_value=10**9),
@@ -108,12 +109,17 @@ def test_any_mint_time_equals_pyjwt(now: int) -> None:
     ],
 )
 def test_escaping_edge_cases_equal_pyjwt(text: str) -> None:
-    capability = TaskRouterCapability(text, "key", text, text)
+    # Sids are letters and digits (docs/security.md); the version is free
+    # text, written into a claim and into every policy URL.
+    capability = TaskRouterCapability("AC1", "key", "WS1", "WK1", version=text)
+    capability.allow_worker_fetch_attributes()
     token = capability.generate_token()
     assert token == pyjwt_reencode(token, "key")
     # What a JSON reader gets back is what it gets from json.dumps (a pair
     # of escaped surrogates reads back as one character, as it does there).
-    assert json.loads(payload_text(token))["worker_sid"] == json.loads(json.dumps(text))
+    claims = json.loads(payload_text(token))
+    assert claims["version"] == json.loads(json.dumps(text))
+    assert claims["policies"][-1]["url"].endswith(json.loads(json.dumps(f"/{text}/Workspaces/WS1/Workers/WK1")))
 
 
 def test_non_ascii_str_key_is_utf8() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from conftest import payload_text
+from conftest import SID_PATTERN, payload_text
 from twilio_trcap import TaskRouterCapability, make_policy
 
 VECTORS = json.loads(
@@ -38,6 +38,14 @@ def refusal(case: dict) -> tuple[type[Exception], str] | None:
     args = case["ctor_args"] + list(case["ctor_kwargs"].values())
     if any(a is None for a in args):
         return TypeError, "must be str"
+    sids = [case["ctor_args"][i] for i in (0, 2, 3)]
+    for name, sid in zip(("account_sid", "workspace_sid", "worker_sid"), sids):
+        if sid == "":
+            return ValueError, f"^{name} must not be empty"
+        if not SID_PATTERN.fullmatch(sid):
+            # The sid rule (docs/security.md), a deliberate difference: the
+            # "weird" sids would change the policy URLs they are written into.
+            return ValueError, f"^{name} must hold ASCII letters and digits only"
     key = case["ctor_args"][1]
     if key == "":
         return ValueError, "auth_token must not be empty"

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from conftest import payload_text
+from conftest import SID_PATTERN, payload_text
 from twilio_trcap import task_router_v4_5, task_router_v5
 
 HERE = Path(__file__).parent / "vectors"
@@ -74,6 +74,10 @@ def refusal(case: dict[str, Any]) -> tuple[type[Exception], str] | None:
             return ValueError, rf"^{name} must not be empty$"
         if not value.startswith(wanted):
             return ValueError, rf"^{name} must start with "
+        if not SID_PATTERN.fullmatch(value):
+            # The sid rule (docs/security.md): the "weird" sids of the
+            # vectors would change the policy URLs they are written into.
+            return ValueError, rf"^{name} must hold ASCII letters and digits only"
     if channel.startswith("WS") and channel != workspace:
         return ValueError, rf"^{channel_name} '{channel}' is a Workspace; it must be workspace_sid"
     if key == "":

@@ -15,25 +15,53 @@ INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 
 
+def exact_str(value: object, name: str) -> str:
+    """`value` as an exact ``str``, taken by value, or a TypeError naming
+    `name`.
+
+    A subclass of str is copied with ``str.__str__``, the base type's own
+    slot: it copies the characters and runs none of the subclass's methods
+    (``__str__``, ``__format__``, ``__eq__``, ``__hash__``, ``__add__``,
+    ``upper`` ...).  Every later use (checks, f-strings, comparisons,
+    claims) then sees the characters that were checked, and nothing the
+    caller wrote can run again.
+    """
+    if type(value) is str:
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)
+    raise TypeError(f"{name} must be str, not {type(value).__name__}")
+
+
 def check_text(value: object, name: str) -> str:
-    """`value` as a non-empty str, or the error naming `name`."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be str, not {type(value).__name__}")
-    if not value:
+    """`value` as a non-empty exact str (see :func:`exact_str`), or the
+    error naming `name`."""
+    if type(value) is str and value:
+        return value
+    text = exact_str(value, name)
+    if not text:
         raise ValueError(f"{name} must not be empty")
-    return value
+    return text
 
 
 def check_key(value: object, name: str) -> str | bytes:
-    """`value` as a non-empty str or bytes key, or the error naming `name`.
+    """`value` as a non-empty exact str or bytes key, or the error naming
+    `name`.  A subclass is copied by its base type's own slot, so that
+    none of its methods runs later.
 
     The key itself never appears in a message.
     """
-    if not isinstance(value, (str, bytes)):
+    if type(value) is bytes or type(value) is str:
+        key: str | bytes = value
+    elif isinstance(value, bytes):
+        key = bytes.__bytes__(value)
+    elif isinstance(value, str):
+        key = str.__str__(value)
+    else:
         raise TypeError(f"{name} must be str or bytes, not {type(value).__name__}")
-    if not value:
+    if not key:
         raise ValueError(f"{name} must not be empty")
-    return value
+    return key
 
 
 def check_int(value: object, name: str) -> int:
@@ -68,14 +96,31 @@ def check_claim_time(value: int, name: str) -> int:
     return value
 
 
-def check_sid(value: object, name: str, prefixes: tuple[str, ...]) -> str:
-    """`value` as a sid starting with one of `prefixes` (Twilio's two-letter
-    type codes, case-sensitive), or the error naming `name`."""
-    sid = check_text(value, name)
-    if not sid.startswith(prefixes):
+def check_sid(value: object, name: str, prefixes: tuple[str, ...] = ()) -> str:
+    """`value` as a sid, or the error naming `name`: the one sid rule of
+    every API generation (docs/security.md, "Sids").
+
+    A sid is an exact str (a subclass is copied, see :func:`exact_str`) of
+    ASCII letters and digits only, and starts with one of `prefixes`
+    (Twilio's two-letter type codes, case-sensitive; no prefix is required
+    when `prefixes` is empty, as twilio 4.0 required none).  Twilio's own
+    sids are two capital letters and 32 hexadecimal digits; short ones such
+    as the documentation's ``WK789`` keep working.  Every sid is written into
+    policy URLs, so anything else (``/``, ``.``, ``%``, ``?``, ``#``, ``*``,
+    whitespace, control characters, non-ASCII ...) could make a policy name
+    another resource, and is refused rather than escaped.
+    """
+    sid = value if type(value) is str else check_text(value, name)
+    # The rule, in one expression: ASCII (isascii is a flag check), then
+    # ASCII letters and digits only and not empty (bytes.isalnum knows only
+    # ASCII, and is several times faster than str.isalnum).
+    if sid.isascii() and sid.encode().isalnum() and (not prefixes or sid.startswith(prefixes)):
+        return sid
+    check_text(sid, name)  # an empty sid says so
+    if prefixes and not sid.startswith(prefixes):
         expected = " or ".join(repr(p) for p in prefixes)
         raise ValueError(f"{name} must start with {expected}, not {sid!r}")
-    return sid
+    raise ValueError(f"{name} must hold ASCII letters and digits only (a Twilio sid), not {sid!r}")
 
 
 def check_optional_text(value: object, name: str) -> str | None:

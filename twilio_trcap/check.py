@@ -6,12 +6,19 @@ against, specified in ``docs/policies.md``; it is a tool for testing
 permissions before a Worker.js page meets a 403, **not** Twilio's server,
 whose answer is the one that counts.
 
-The model, in short:
+The model, in short (every rule is in ``docs/policies.md``):
 
-* a policy's ``url`` matches the request URL exactly (character for
-  character, no normalisation); a policy URL ending in ``/**`` matches
-  every URL below it, at any depth, but not the URL without the ``/**``;
-* methods compare case-insensitively;
+* a request URL is an absolute http(s) URL in canonical form: printable
+  ASCII only, no user info, no fragment, and a path without empty
+  segments, dot-segments, percent-encoding or backslashes; anything else
+  is a ValueError, never a quiet "denied", because a server may see such
+  a URL as another resource;
+* a method is an RFC 9110 token (ASCII), compared in ASCII upper case;
+* a policy's ``url`` matches a request URL exactly, but for the scheme and
+  host (case-insensitive, RFC 3986 section 6.2.2.1) and a default port;
+  a policy URL ending in ``/**`` matches every URL below it, at any depth,
+  but not the URL without the ``/**``; a policy URL that is not canonical
+  names no request;
 * a filter entry ``{"Name": {"required": true}}`` requires the parameter
   ``Name`` in the query string (``query_filter``) or the form body
   (``post_filter``); other filter entries require nothing;
@@ -23,9 +30,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+import functools
+import re
 from typing import TYPE_CHECKING, Any, Union
 from urllib.parse import parse_qsl
 
+from ._checks import exact_str
 from ._html import HtmlRepr
 from .policy import Policy
 
@@ -61,16 +71,36 @@ class Decision(HtmlRepr):
 
 
 def _names(params: Params, name: str) -> set[str]:
+    """The parameter names in `params`: a mapping, or an iterable of
+    (name, value) pairs, each a 2-tuple or 2-list (anything else is a
+    TypeError: a bare ``['Apple']`` must not read as the name ``'A'``)."""
     if params is None:
         return set()
-    if isinstance(params, (str, bytes)):
+    if isinstance(params, (str, bytes, bytearray)):
         raise TypeError(f"{name} must be a mapping or (name, value) pairs, not {type(params).__name__}")
-    items = params.keys() if isinstance(params, Mapping) else (pair[0] for pair in params)
+    if isinstance(params, Mapping):
+        keys: Iterable[object] = list(params.keys())
+    else:
+        try:
+            items = list(params)
+        except TypeError:
+            raise TypeError(
+                f"{name} must be a mapping or (name, value) pairs, not {type(params).__name__}"
+            ) from None
+        keys = []
+        for i, pair in enumerate(items):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError(
+                    f"{name} must be a mapping or (name, value) pairs; {name}[{i}] is "
+                    f"{type(pair).__name__}, not a pair"
+                )
+            keys.append(pair[0])
     names = set()
-    for key in items:
+    for key in keys:
         if not isinstance(key, str):
             raise TypeError(f"{name} names must be str, not {type(key).__name__}")
-        names.add(key)
+        # By value: a subclass's __eq__ and __hash__ must not fake a name.
+        names.add(exact_str(key, f"{name} names"))
     return names
 
 
@@ -83,20 +113,128 @@ def _required(filter_: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _url_matches(pattern: str, url: str) -> bool:
-    if pattern.endswith(_SUBTREE):
-        base = pattern[: -len(_SUBTREE)]
-        # A subresource: the base, a slash, and at least one more character.
-        return len(url) > len(base) + 1 and url.startswith(base + "/")
-    return pattern == url
+# An HTTP method is an RFC 9110 section 5.6.2 token (ASCII only).
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# scheme://authority path [?query], printable ASCII without space (RFC 3986
+# section 3; the characters are checked before this is applied).
+_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<authority>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?")
+_DEFAULT_PORT = {"http": ":80", "https": ":443"}
 
 
-def _split_query(url: str) -> tuple[str, list[str]]:
-    """The URL without its query string, and the names in that query."""
-    base, sep, query = url.partition("?")
-    if not sep:
-        return url, []
-    return base, [name for name, _ in parse_qsl(query, keep_blank_values=True)]
+def _canonical(url: str) -> tuple[str, str]:
+    """`url` as the model compares it, and its query string.
+
+    The scheme and host are lower-cased and a default port dropped (RFC
+    3986 section 6.2.3: the same resource by definition); the path is kept
+    as written, and must already be canonical, because what a server makes
+    of ``//``, ``.``, ``..``, ``%2e``, ``%2f`` or ``\\`` is not something a
+    local model can know.
+
+    :raises ValueError: the URL breaks one of the rules of
+        docs/policies.md.
+    """
+    if not (url.isascii() and url.isprintable()) or " " in url:
+        raise ValueError(
+            "url must be printable ASCII without spaces (no control characters, no "
+            "whitespace, no non-ASCII: percent-encode or leave them out)"
+        )
+    if "#" in url:
+        raise ValueError("url must not have a #fragment: it is never sent to the server")
+    match = _URL.fullmatch(url)
+    if match is None or match["scheme"].lower() not in _DEFAULT_PORT or not match["authority"]:
+        raise ValueError("url must be an absolute http:// or https:// URL with a host")
+    scheme = match["scheme"].lower()
+    authority = match["authority"].lower()
+    if "@" in authority:
+        raise ValueError("url must not carry user information (user@host)")
+    if authority.endswith(_DEFAULT_PORT[scheme]):
+        authority = authority[: -len(_DEFAULT_PORT[scheme])]
+    path = match["path"]
+    if "%" in path:
+        # %2e, %2f and %5c may become ".", "/" and "\\" on the server (the
+        # path would name another resource); no TaskRouter path needs one.
+        raise ValueError("url path must not be percent-encoded")
+    if "\\" in path:
+        raise ValueError("url path must not hold a backslash")
+    if path not in ("", "/"):
+        for segment in path.split("/")[1:]:
+            if segment in ("", ".", ".."):
+                raise ValueError(
+                    "url path must not have empty segments ('//' or a trailing '/') or "
+                    "dot-segments ('.', '..')"
+                )
+    else:
+        path = "/"
+    return f"{scheme}://{authority}{path}", match["query"] or ""
+
+
+_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _loose(url: str) -> str | None:
+    """What a deny policy's non-canonical URL could name: RFC 3986 section
+    6.2.2 normalisation (scheme and host case, percent-encoded unreserved
+    characters decoded, dot-segments removed, section 5.2.4), and more
+    (backslashes read as slashes, empty segments dropped), because a server
+    may do any of these.  None when no request the model takes could match."""
+    match = _URL.fullmatch(url)
+    if match is None or match["query"] is not None:
+        return None
+    scheme = match["scheme"].lower()
+    authority = match["authority"].lower()
+    if scheme not in _DEFAULT_PORT or not authority or "@" in authority:
+        return None
+    if authority.endswith(_DEFAULT_PORT[scheme]):
+        authority = authority[: -len(_DEFAULT_PORT[scheme])]
+
+    def decode(found: re.Match[str]) -> str:
+        char = chr(int(found[1], 16))
+        return char if char in _UNRESERVED else "%" + found[1].upper()
+
+    out: list[str] = []
+    for segment in _PERCENT.sub(decode, match["path"]).replace("\\", "/").split("/"):
+        if segment == "..":
+            if out:
+                out.pop()
+        elif segment not in ("", "."):
+            out.append(segment)
+    return f"{scheme}://{authority}/" + "/".join(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern(url: str, allow: bool) -> tuple[str, bool] | None:
+    """A policy URL as the model compares it (see :func:`_canonical`) and
+    whether it covers a subtree (``/**``); None when it names no request.
+
+    An allow policy whose URL is not canonical names no request (whatever
+    it meant, the model will not answer "allowed" on a guess); a deny
+    policy's URL is normalised every way a server might (:func:`_loose`),
+    so that a deny covers at least what it could cover on the server."""
+    if "?" in url:
+        # A request's query string is never part of its URL here.
+        return None
+    subtree = url.endswith(_SUBTREE)
+    base = url[: -len(_SUBTREE)] if subtree else url
+    try:
+        canonical, _ = _canonical(base)
+    except ValueError:
+        if allow:
+            return None
+        loose = _loose(base)
+        return None if loose is None else (loose, subtree)
+    return canonical, subtree
+
+
+def _url_matches(pattern: tuple[str, bool] | None, url: str) -> bool:
+    if pattern is None:
+        return False
+    base, subtree = pattern
+    if subtree:
+        # A subresource: the base, a slash, and at least one more segment
+        # (the request has no empty segment, so one more character is one).
+        return url.startswith(base.rstrip("/") + "/") and len(url) > len(base.rstrip("/")) + 1
+    return base == url
 
 
 @dataclass(frozen=True)
@@ -120,17 +258,23 @@ class Request:
         :param query: query parameters: a mapping or (name, value) pairs.
         :param post: form-body parameters, likewise.
         :raises TypeError: an argument has the wrong type.
-        :raises ValueError: an empty method or URL, or a URL with a fragment.
+        :raises ValueError: an empty method or URL, a method that is not an
+            RFC 9110 token, or a URL the model refuses (docs/policies.md).
         """
-        if not isinstance(method, str) or not isinstance(url, str):
-            bad = "method" if not isinstance(method, str) else "url"
-            raise TypeError(f"{bad} must be str")
+        method = exact_str(method, "method")
+        url = exact_str(url, "url")
         if not method or not url:
             raise ValueError(f"{'method' if not method else 'url'} must not be empty")
-        if "#" in url:
-            raise ValueError("url must not have a #fragment: it is never sent to the server")
-        path, in_url = _split_query(url)
+        if not _TOKEN.fullmatch(method):
+            # Also what explain(url, "GET") (arguments swapped) ends in.
+            raise ValueError(
+                "method must be an HTTP method (an RFC 9110 token of ASCII letters, digits "
+                "and !#$%&'*+.^_`|~-), such as 'GET'"
+            )
+        path, query_string = _canonical(url)
+        in_url = [name for name, _ in parse_qsl(query_string, keep_blank_values=True)]
         return cls(
+            # ASCII only (the token is ASCII), so "POſT" never becomes POST.
             method.upper(),
             path,
             frozenset(_names(query, "query") | set(in_url)),
@@ -156,14 +300,17 @@ def explain(
         the names matter.
     :param post: form-body parameters, likewise.
     :raises TypeError: an argument has the wrong type.
-    :raises ValueError: an empty method or URL, or a URL with a fragment.
+    :raises ValueError: an empty method or URL, a method that is not an
+        RFC 9110 token, or a URL the model refuses (docs/policies.md: not
+        absolute http(s), a fragment, empty or dot-segments, percent-encoding
+        in the path, control characters, whitespace or non-ASCII).
     """
     request = Request.parse(method, url, query, post)
     allow: tuple[int, Policy] | None = None
     near: list[str] = []
     for index, item in enumerate(policies):
         policy = Policy.coerce(item)
-        if policy.method != request.method or not _url_matches(policy.url, request.url):
+        if policy.method != request.method or not _url_matches(_pattern(policy.url, policy.allow), request.url):
             continue
         missing = [f"query parameter {n!r}" for n in _required(policy.query_filter)
                    if n not in request.query]
@@ -219,7 +366,8 @@ class Checkable(HtmlRepr):
         local model of ``docs/policies.md`` (not Twilio's server).
 
         :raises TypeError: an argument has the wrong type.
-        :raises ValueError: an empty method or URL, or a URL with a fragment.
+        :raises ValueError: an empty method or URL, a method that is not an
+            RFC 9110 token, or a URL the model refuses (docs/policies.md).
         """
         return explain(self.policies, method, url, query, post).allowed
 
@@ -228,6 +376,7 @@ class Checkable(HtmlRepr):
         deciding policy and why (local model, ``docs/policies.md``).
 
         :raises TypeError: an argument has the wrong type.
-        :raises ValueError: an empty method or URL, or a URL with a fragment.
+        :raises ValueError: an empty method or URL, a method that is not an
+            RFC 9110 token, or a URL the model refuses (docs/policies.md).
         """
         return explain(self.policies, method, url, query, post)

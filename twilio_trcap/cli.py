@@ -13,15 +13,19 @@ Subcommands:
 ``decode``
     Shows a token's header, claims and policies as a table (or JSON with
     ``--json``), the expiry in words, and whether the signature was
-    verified: with the key in ``TWILIO_AUTH_TOKEN`` or ``--key-env VAR``.
+    verified: with the key in ``TWILIO_AUTH_TOKEN`` (``TWILIO_API_SECRET``
+    for an Access Token, by its header's ``cty``) or ``--key-env VAR``.
 ``check METHOD URL``
     Says whether the token allows the request, and which policy decided
     (the local model of docs/policies.md).  Exit status 0 when allowed, 1
     when denied.
 
 A token is read from the command line or, when absent or ``-``, from
-stdin.  Bad tokens and bad arguments are one line on stderr and exit
-status 2, never a traceback.
+stdin; options may come anywhere after the command.  Bad tokens, bad
+arguments and requests the local model does not take are one line on
+stderr and exit status 2, never a traceback, and never show an argument's
+value or the token (docs/security.md, "The command line").  Options must be
+spelt in full.  Human output escapes every non-printable character.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -104,12 +109,64 @@ class UsageError(Exception):
     """A bad argument: reported on one line, exit status 2."""
 
 
+# argparse messages that carry what the user typed, and the same message
+# without it: an error never echoes an argument's value (it may be a key or
+# a token given to the wrong option).
+_VALUE_MESSAGES = (
+    (re.compile(r"(argument [^:]+: invalid) (\w+) value: .*", re.S), r"\1 \2 value"),
+    (re.compile(r"(argument [^:]+: invalid choice): .*?(\(choose from .*\))$", re.S), r"\1 \2"),
+    (re.compile(r"(argument [^:]+: )ignored explicit argument .*", re.S), r"\1takes no value"),
+)
+# argparse messages made of option names and metavars only.
+_NAME_MESSAGES = re.compile(
+    r"(the following arguments are required: [A-Za-z0-9_, -]+"
+    r"|argument [^:]+: expected (one|at most one|at least one) argument"
+    r"|argument [^:]+: not allowed with argument [^:]+)",
+)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, with its errors on one line (no usage block) and status 2.
-    Subcommand parsers are made of the same class."""
+    """argparse, with its errors on one line (no usage block) and status 2,
+    no abbreviated options (``--key`` must not become ``--key-env``), and
+    no argument's value in any message.  Subcommand parsers are made of the
+    same class."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
+        """Reports argparse's `message`, without any value it quotes."""
+        for pattern, replacement in _VALUE_MESSAGES:
+            if pattern.fullmatch(message):
+                message = pattern.sub(replacement, message)
+                break
+        else:
+            if not _NAME_MESSAGES.fullmatch(message):
+                message = "bad arguments"
         _fail(f"{self.prog.split()[-1]}: {message} (see --help)")
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
+        parsed, extras = self.parse_known_args(args, namespace)
+        self._refuse(extras)
+        return parsed
+
+    def parse_intermixed_args(self, args: Any = None, namespace: Any = None) -> Any:
+        parsed, extras = self.parse_known_intermixed_args(args, namespace)
+        self._refuse(extras)
+        return parsed
+
+    def _refuse(self, extras: list[str]) -> None:
+        """Unknown arguments, named (an option's name, never its value;
+        anything else only counted)."""
+        if not extras:
+            return
+        options = [_option_name(a) for a in extras if a.startswith("-") and a != "-"]
+        where = self.prog.split()[-1]
+        if options:
+            _fail(f"{where}: unknown option {options[0]} (see --help)")
+        _fail(f"{where}: {len(extras)} unexpected argument{'s' if len(extras) > 1 else ''} "
+              "(see --help)")
 
 
 def _fail(message: str) -> NoReturn:
@@ -117,7 +174,17 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _option_name(argument: str) -> str:
+    """An unknown option as it may be shown: its name up to any ``=``, if
+    the name is made of letters, digits and dashes; else nothing of it."""
+    name = argument.partition("=")[0]
+    # Option names are lower-case words and dashes; anything else (a value
+    # that happens to start with '-') is not shown.
+    return name if re.fullmatch(r"--[a-z][a-z-]{0,40}", name) else "(not shown)"
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The program's parser, and the parser of each command by name."""
     parser = _Parser(
         prog="python -m twilio_trcap",
         description=(
@@ -223,7 +290,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--json", action="store_true", help="print JSON for scripts")
     check.set_defaults(run=_check)
-    return parser
+    return parser, dict(commands.choices)
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    """The parsed arguments: options and positionals in any order after the
+    command (``check POST URL --post A=1 TOKEN`` as well as ``check --post
+    A=1 POST URL TOKEN``), which argparse's subcommands do not allow."""
+    parser, commands = _parser()
+    argv = list(argv)
+    if not argv or argv[0].startswith("-"):
+        # --help, --version, or nothing: the program's own parser.
+        return parser.parse_args(argv)
+    command = commands.get(argv[0])
+    if command is None:
+        _fail(f"unknown command (choose from {', '.join(commands)}; see --help)")
+    args = command.parse_intermixed_args(argv[1:])
+    args.command = argv[0]
+    return args
 
 
 def _token_arguments(parser: argparse.ArgumentParser) -> None:
@@ -402,8 +486,29 @@ def _read_token(argument: str) -> str:
     return token
 
 
-def _key(args: argparse.Namespace) -> tuple[str | None, str]:
-    """The key to verify with (or None) and where it came from, in words."""
+#: What --key-env's value must look like to be shown in a message.
+_ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+
+#: The header ``cty`` of an Access Token (twilio's "first-party application"
+#: tokens), whose key is an API key's secret, not the auth token.
+_ACCESS_TOKEN_CTY = "twilio-fpa;v=1"
+
+
+def _default_key_env(token: str) -> str:
+    """Where the key of `token` is found by default: ``$TWILIO_API_SECRET``
+    for an Access Token (header ``cty``), ``$TWILIO_AUTH_TOKEN`` otherwise.
+    The header is read unverified, only to choose; a token that cannot be
+    read is left for the real decode to report."""
+    try:
+        header = decode_token(token, None, verify_exp=False, verify_nbf=False).header
+    except (TypeError, ValueError, OverflowError):
+        return AUTH_TOKEN_ENV
+    return API_SECRET_ENV if header.get("cty") == _ACCESS_TOKEN_CTY else AUTH_TOKEN_ENV
+
+
+def _key(args: argparse.Namespace, token: str) -> tuple[str | None, str]:
+    """The key to verify `token` with (or None) and where it came from, in
+    words."""
     if args.no_verify:
         if args.key_env:
             raise UsageError("--no-verify and --key-env contradict each other")
@@ -411,17 +516,22 @@ def _key(args: argparse.Namespace) -> tuple[str | None, str]:
     if args.key_env:
         key = os.environ.get(args.key_env, "")
         if not key:
-            raise UsageError(f"--key-env: ${args.key_env} is not set or empty")
+            # The name is repeated only if it looks like one (upper case, as
+            # Twilio's keys are not): a key typed here by mistake must not
+            # reach the terminal or a log.
+            name = f"${args.key_env}" if _ENV_NAME.fullmatch(args.key_env) else "the variable"
+            raise UsageError(f"--key-env: {name} is not set or empty")
         return key, f"${args.key_env}"
-    key = os.environ.get(AUTH_TOKEN_ENV, "")
+    env = _default_key_env(token)
+    key = os.environ.get(env, "")
     if key:
-        return key, f"${AUTH_TOKEN_ENV}"
-    return None, f"no key: set ${AUTH_TOKEN_ENV} or use --key-env"
+        return key, f"${env}"
+    return None, f"no key: set ${env} or use --key-env"
 
 
 def _load(args: argparse.Namespace, *, check_times: bool) -> tuple[DecodedToken, str]:
     token = _read_token(args.token)
-    key, source = _key(args)
+    key, source = _key(args, token)
     try:
         decoded = decode_token(
             token, key, verify_exp=check_times, verify_nbf=check_times, now=args.now
@@ -459,8 +569,47 @@ def _time_status(claims: dict[str, Any], now: float) -> dict[str, Any]:
     }
 
 
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _shown(text: str, *, backslash: bool = True) -> str:
+    """`text` safe for a terminal: every character that is not printable
+    (``str.isprintable``: C0 and C1 controls such as ESC, CR and LF, DEL,
+    format characters such as the bidi overrides U+202A-U+202E and
+    U+2066-U+2069 and zero-width characters, line and paragraph
+    separators, spaces other than U+0020, unassigned and private-use code
+    points, lone surrogates) is written as a Python escape (``\\x1b``,
+    ``\\u202e``, ``\\udc80``), and a backslash as ``\\\\``, so that a
+    token can neither move the cursor nor forge a line, nor look like an
+    escape it does not hold.  Our own messages (`backslash` false) quote
+    values with ``repr`` already, so their backslashes are left alone."""
+    if text.isprintable() and not (backslash and "\\" in text):
+        return text
+    out = []
+    for ch in text:
+        if ch == "\\" and backslash:
+            out.append("\\\\")
+        elif ch.isprintable():
+            out.append(ch)
+        elif ch in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[ch])
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else
+                       f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
+
+
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    """A header, claim or filter value as one line of human output."""
+    return _shown(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+
+
+def _json_out(value: Any, **options: Any) -> str:
+    """JSON for scripts, ASCII only: non-ASCII and lone surrogates as
+    ``\\u`` escapes (which any JSON reader reads back), DEL escaped too, so
+    that no terminal control reaches the screen."""
+    return json.dumps(value, ensure_ascii=True, **options).replace("\x7f", "\\u007f")
 
 
 def _filters(policy: Policy) -> str:
@@ -469,7 +618,7 @@ def _filters(policy: Policy) -> str:
         for name, rule in rules.items():
             shown = "required" if rule == {"required": True} else (
                 "optional" if rule == {"required": False} else _text(rule))
-            parts.append(f"{where} {name} {shown}")
+            parts.append(f"{where} {_shown(name)} {shown}")
     return ", ".join(parts) or "-"
 
 
@@ -500,13 +649,13 @@ def _decode(args: argparse.Namespace) -> int:
         }
         if problem:
             out["policies_error"] = problem
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        print(_json_out(out, indent=2))
         return 0
     lines = ["header"]
-    lines += _table([[name, _text(value)] for name, value in decoded.header.items()])
+    lines += _table([[_shown(name), _text(value)] for name, value in decoded.header.items()])
     lines.append(
         "signature  "
-        + (f"verified (key from {source})" if decoded.verified else f"NOT verified ({source})")
+        + _shown(f"verified (key from {source})" if decoded.verified else f"NOT verified ({source})")
     )
     lines.append("claims")
     rows = []
@@ -516,7 +665,7 @@ def _decode(args: argparse.Namespace) -> int:
         elif name in ("exp", "nbf", "iat") and isinstance(value, (int, float)):
             rows.append([name, f"{_text(value)}  ({_when(value, now)})"])
         else:
-            rows.append([name, _text(value)])
+            rows.append([_shown(name), _text(value)])
     lines += _table(rows) if rows else ["  (none)"]
     if status["expired"]:
         lines.append("status     EXPIRED")
@@ -525,12 +674,12 @@ def _decode(args: argparse.Namespace) -> int:
     elif "exp" in claims:
         lines.append("status     valid")
     if problem:
-        lines.append(f"policies   {problem}")
+        lines.append(f"policies   {_shown(problem)}")
     elif policies:
         lines.append("policies")
         lines += _table(
             [["#", "allow", "method", "filters", "url"]]
-            + [[str(i), "allow" if p.allow else "DENY", p.method, _filters(p), p.url]
+            + [[str(i), "allow" if p.allow else "DENY", _shown(p.method), _filters(p), _shown(p.url)]
                for i, p in enumerate(policies)]
         )
     print("\n".join(lines))
@@ -542,7 +691,7 @@ def _params(pairs: list[str], option: str) -> list[tuple[str, str]]:
     for pair in pairs:
         name, _, value = pair.partition("=")
         if not name:
-            raise UsageError(f"{option} wants NAME=VALUE, not {pair!r}")
+            raise UsageError(f"{option} wants NAME=VALUE, with a name before the '='")
         params.append((name, value))
     return params
 
@@ -556,15 +705,15 @@ def _check(args: argparse.Namespace) -> int:
         print("twilio-trcap: note: the signature was not verified (no key)", file=sys.stderr)
     decision: Decision = decoded.explain(args.method, args.url, query=query, post=post)
     if args.json:
-        print(json.dumps({
+        print(_json_out({
             "allowed": decision.allowed,
             "index": decision.index,
             "policy": decision.policy.to_dict() if decision.policy is not None else None,
             "reason": decision.reason,
             "verified": decoded.verified,
-        }, ensure_ascii=False))
+        }))
     else:
-        print(decision.reason)
+        print(_shown(decision.reason))
     return 0 if decision.allowed else 1
 
 
@@ -575,7 +724,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default).
     """
     try:
-        args = _parser().parse_args(argv)
+        args = _parse(sys.argv[1:] if argv is None else argv)
         return int(args.run(args))
     except SystemExit as exc:
         # argparse's --help and --version, and _fail's status 2.
@@ -585,7 +734,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, TypeError, ValueError, OverflowError) as exc:
         # DecodeError is a ValueError: a bad token is reported like a bad
         # argument.  No message of ours contains a key.
-        print(f"twilio-trcap: error: {exc}", file=sys.stderr)
+        print(f"twilio-trcap: error: {_shown(str(exc), backslash=False)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python's

@@ -82,8 +82,9 @@ class Policy(Mapping[str, Any]):
         query_filter: Mapping[str, Any] | None = None,
         post_filter: Mapping[str, Any] | None = None,
     ) -> None:
-        check_text(url, "url")
-        check_text(method, "method")
+        # By value (exact str): a subclass's upper() or __eq__ never runs.
+        url = check_text(url, "url")
+        method = check_text(method, "method")
         if not _METHOD.fullmatch(method):
             raise ValueError(f"method must be an HTTP method such as 'GET', not {method!r}")
         if not isinstance(allow, bool):

@@ -17,7 +17,14 @@ from typing import Any, Final
 
 from . import _core
 from ._capability import REQUIRED_JSON, PolicyMethods
-from ._checks import check_claim_time, check_key, check_text, check_ttl, current_time
+from ._checks import (
+    check_claim_time,
+    check_key,
+    check_sid,
+    check_text,
+    check_ttl,
+    current_time,
+)
 from .policy import OPTIONAL, REQUIRED, Policy
 
 __all__ = [
@@ -41,9 +48,6 @@ TASK_ROUTER_BASE_WS_URL: Final = "https://event-bridge.twilio.com/v1/wschannels"
 # URL) and an int field in decimal (see _core.Template).  The claims and
 # policies of every token, and the URL properties, all come from here.
 _ACCOUNT, _WORKSPACE, _WORKER, _VERSION, _BASE_URL, _BASE_WS_URL, _EXP = range(7)
-_FIELD_NAMES: Final = (
-    "account_sid", "workspace_sid", "worker_sid", "version", "base_url", "base_ws_url"
-)  # fmt: skip
 
 _API_URL: Final = (_BASE_URL, b"/", _VERSION)
 _WORKSPACE_URL: Final = (*_API_URL, b"/Workspaces/", _WORKSPACE)
@@ -105,11 +109,6 @@ def _text(template: tuple[bytes | int, ...], fields: tuple[str, ...]) -> str:
     return "".join(fields[p] if isinstance(p, int) else p.decode("ascii") for p in template)
 
 
-def _check_fields(fields: tuple[object, ...]) -> None:
-    for value, name in zip(fields, _FIELD_NAMES):
-        check_text(value, name)
-
-
 def make_policy(
     url: str,
     method: str,
@@ -142,7 +141,12 @@ class TaskRouterCapability(PolicyMethods):
     :param base_ws_url: the base URL of the Worker's event channel.
     :raises TypeError: a sid, URL or version is not a str; the auth token is
         neither str nor bytes.
-    :raises ValueError: any of them is empty.
+    :raises ValueError: any of them is empty, or a sid holds anything but
+        ASCII letters and digits (a character that would change the policy
+        URLs it is written into; see docs/security.md).
+
+    Text arguments are taken by value: a str subclass is copied to a plain
+    str once, here, and none of its methods runs again.
 
     A new object allows, in this order, GET and POST on the Worker's event
     channel and GET on the Workspace's Activities; each ``allow_*`` call
@@ -165,28 +169,25 @@ class TaskRouterCapability(PolicyMethods):
         version: str = "v1",
         base_ws_url: str = TASK_ROUTER_BASE_WS_URL,
     ) -> None:
+        # Every text argument is taken by value (an exact str) once, here;
+        # the sids by the one sid rule (twilio 4.0 required no prefix, so
+        # none is required here), because each is written into a policy URL.
         self._fields = fields = (
-            account_sid, workspace_sid, worker_sid, version, base_url, base_ws_url
-        )  # fmt: skip
-        # One call escapes the fields (non-empty str: the core checks that
-        # much) and keys the MAC; the core keeps references to the shared
-        # templates of the claims and policies (and, from the second mint
-        # on, the encoded prefix and the MAC state after it).
-        try:
-            self._minter = _new_minter(
-                auth_token, fields, _HEAD, _DEFAULT_POLICIES, _MID, _END, "auth_token"
-            )
-        except (TypeError, ValueError):
-            pass
-        else:
-            return
-        # Something was wrong: say which argument (the checks raise), or let
-        # the core raise its own error (a key the core refused otherwise).
-        _check_fields(fields)
-        check_key(auth_token, "auth_token")
-        self._minter = _new_minter(
-            auth_token, fields, _HEAD, _DEFAULT_POLICIES, _MID, _END, "auth_token"
+            check_sid(account_sid, "account_sid"),
+            check_sid(workspace_sid, "workspace_sid"),
+            check_sid(worker_sid, "worker_sid"),
+            check_text(version, "version"),
+            check_text(base_url, "base_url"),
+            check_text(base_ws_url, "base_ws_url"),
         )
+        # One call escapes the fields and keys the MAC; the core keeps
+        # references to the shared templates of the claims and policies (and,
+        # from the second mint on, the encoded prefix and the MAC state after
+        # it).
+        self._minter = _new_minter(
+            check_key(auth_token, "auth_token"),
+            fields, _HEAD, _DEFAULT_POLICIES, _MID, _END, "auth_token",
+        )  # fmt: skip
 
     # -- what the reference exposes -------------------------------------
 
@@ -314,16 +315,19 @@ class TaskRouterCapability(PolicyMethods):
         :raises TypeError: an argument has the wrong type (a flag that is not
             a bool, a worker sid that is not a str, `worker_sids` a str or
             not iterable), as for the constructor and :meth:`generate_token`.
-        :raises ValueError: an empty sid, URL, version or auth token, or a
-            negative `ttl`.
+        :raises ValueError: an empty sid, URL, version or auth token, a sid
+            that holds anything but ASCII letters and digits, or a negative
+            `ttl`.
         :raises OverflowError: ``now + ttl`` does not fit a signed 64-bit int.
         """
-        for value, name in zip(
-            (account_sid, workspace_sid, version, base_url, base_ws_url),
-            ("account_sid", "workspace_sid", "version", "base_url", "base_ws_url"),
-        ):
-            check_text(value, name)
-        check_key(auth_token, "auth_token")
+        account = check_sid(account_sid, "account_sid")
+        workspace = check_sid(workspace_sid, "workspace_sid")
+        urls = (
+            check_text(version, "version"),
+            check_text(base_url, "base_url"),
+            check_text(base_ws_url, "base_ws_url"),
+        )
+        key = check_key(auth_token, "auth_token")
         flags = (
             (allow_worker_fetch_attributes, "allow_worker_fetch_attributes", _WORKER_FETCH),
             (allow_worker_activity_updates, "allow_worker_activity_updates", _WORKER_ACTIVITY),
@@ -340,23 +344,14 @@ class TaskRouterCapability(PolicyMethods):
             raise TypeError(
                 f"worker_sids must be an iterable of str, not {type(worker_sids).__name__}"
             )
-        sids = tuple(worker_sids)
+        sids = tuple(check_sid(sid, f"worker_sids[{i}]") for i, sid in enumerate(worker_sids))
         body: list[bytes | int] = []
         for i, template in enumerate(policies):
             body += (b",", *template.items) if i else template.items
         payload = _Template((*_HEAD.items, *body, *_MID.items, _EXP, *_END.items))
         # The worker's field is the slot: each sid in turn.
-        fields = (account_sid, workspace_sid, "", version, base_url, base_ws_url, exp)
-        minter = _core.Minter(auth_token, name="auth_token")
-        try:
-            # The core checks every sid is a non-empty str before it signs.
-            return minter.mint_each(payload, fields, _WORKER, sids)
-        except (TypeError, ValueError):
-            pass
-        # Say which sid (the check raises), or let the core raise its own error.
-        for i, sid in enumerate(sids):
-            check_text(sid, f"worker_sids[{i}]")
-        return minter.mint_each(payload, fields, _WORKER, sids)
+        fields = (account, workspace, "", *urls, exp)
+        return _core.Minter(key, name="auth_token").mint_each(payload, fields, _WORKER, sids)
 
     def __repr__(self) -> str:
         fields = self._fields

@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Final
 
 from . import _core
 from ._capability import REQUIRED_JSON, ChannelCapability
-from ._checks import check_claim_time, check_key, check_ttl, current_time
+from ._checks import check_claim_time, check_key, check_ttl, current_time, exact_str
 from .policy import OPTIONAL, REQUIRED, Policy
 from .task_router import TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL
 
@@ -62,8 +62,9 @@ class TaskRouterCapability(ChannelCapability):
         `workspace_sid`).
     :raises TypeError: a sid is not a str (``None`` included); the auth
         token is neither str nor bytes.
-    :raises ValueError: a sid is empty or has the wrong prefix; a Workspace
-        channel is not `workspace_sid`; the auth token is empty.
+    :raises ValueError: a sid is empty, has the wrong prefix or holds
+        anything but ASCII letters and digits (docs/security.md); a
+        Workspace channel is not `workspace_sid`; the auth token is empty.
 
     A new object allows GET and POST on the channel's event stream, then
     for a Worker channel GET on the Workspace's Activities, on every Task
@@ -172,9 +173,10 @@ class TaskRouterCapability(ChannelCapability):
             5.x ignored this argument and always granted its own channel;
             rather than do silently something other than asked, another
             channel is refused.
+        :raises TypeError: `channel_id` is neither a str nor None.
         :raises ValueError: `channel_id` is another channel.
         """
-        if channel_id is not None and channel_id != self._channel_id:
+        if channel_id is not None and exact_str(channel_id, "channel_id") != self._channel_id:
             raise ValueError(
                 f"allow_web_sockets grants the capability's own channel "
                 f"{self._channel_id!r}, not {channel_id!r} (twilio 5.x ignored the argument); "
@@ -289,8 +291,8 @@ class TaskRouterWorkerCapability(TaskRouterCapability):
     :param worker_sid: the Worker (``WK...``).
     :raises TypeError: a sid is not a str; the auth token is neither str
         nor bytes.
-    :raises ValueError: a sid is empty or has the wrong prefix; the auth
-        token is empty.
+    :raises ValueError: a sid is empty, has the wrong prefix or holds
+        anything but ASCII letters and digits; the auth token is empty.
 
     A new object allows GET and POST on the Worker's event stream, GET on
     the Worker, then GET on the Workspace's Activities, on every Task and on
@@ -354,8 +356,8 @@ class TaskRouterTaskQueueCapability(TaskRouterCapability):
     :param channel_id: the TaskQueue (``WQ...``).
     :raises TypeError: a sid is not a str; the auth token is neither str
         nor bytes.
-    :raises ValueError: a sid is empty or has the wrong prefix; the auth
-        token is empty.
+    :raises ValueError: a sid is empty, has the wrong prefix or holds
+        anything but ASCII letters and digits; the auth token is empty.
 
     A new object allows GET and POST on the TaskQueue's event stream and
     GET on the TaskQueue.
@@ -374,8 +376,8 @@ class TaskRouterWorkspaceCapability(TaskRouterCapability):
     :param workspace_sid: the Workspace (``WS...``), also the channel.
     :raises TypeError: a sid is not a str; the auth token is neither str
         nor bytes.
-    :raises ValueError: a sid is empty or has the wrong prefix; the auth
-        token is empty.
+    :raises ValueError: a sid is empty, has the wrong prefix or holds
+        anything but ASCII letters and digits; the auth token is empty.
 
     A new object allows GET and POST on the Workspace's event stream and
     GET on the Workspace.

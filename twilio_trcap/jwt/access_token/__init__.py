@@ -93,7 +93,8 @@ class AccessToken(Jwt):
         and, as twilio raised, a ValueError).
     :raises TypeError: a sid, identity or region is not a str, the secret
         neither str nor bytes, a time not an int.
-    :raises ValueError: a sid has the wrong prefix; a sid, the secret, the
+    :raises ValueError: a sid has the wrong prefix or holds anything but
+        ASCII letters and digits (docs/security.md); a sid, the secret, the
         identity or the region is empty; `ttl` is negative.
     :raises OverflowError: `nbf` or `valid_until` does not fit a signed
         64-bit int.

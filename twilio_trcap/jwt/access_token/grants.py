@@ -250,7 +250,8 @@ class TaskRouterGrant(_Grant):
     :param worker_sid: the Worker (``WK...``), or ``None``.
     :param role: the role, or ``None``.
     :raises TypeError: an argument is neither a str nor None.
-    :raises ValueError: an argument is empty, or a sid has the wrong prefix.
+    :raises ValueError: an argument is empty, or a sid has the wrong prefix
+        or holds anything but ASCII letters and digits (docs/security.md).
 
     The grant carries the arguments that are not ``None``, in this order:
     ``workspace_sid``, ``worker_sid``, ``role``.

@@ -73,7 +73,8 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
     :raises TypeError: a sid is not a str, the auth token neither str nor
         bytes, a time not an int, an ``allow_*`` flag not a bool, or an
         unknown keyword is given (twilio ignored unknown keywords).
-    :raises ValueError: a sid is empty or has the wrong prefix, the auth
+    :raises ValueError: a sid is empty, has the wrong prefix or holds
+        anything but ASCII letters and digits (docs/security.md), the auth
         token is empty, `ttl` is negative.
     :raises OverflowError: `nbf` or `valid_until` does not fit a signed
         64-bit int.
@@ -223,7 +224,7 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
 
         :raises TypeError: `channel_id` is not a str or None.
         :raises ValueError: `channel_id` is not a Worker, TaskQueue or
-            Workspace sid.
+            Workspace sid (by prefix and by the sid rule of docs/security.md).
         """
         channel = (
             self._channel_id
