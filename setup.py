@@ -5,6 +5,10 @@ Build knobs come from the environment, never from the command line:
   TRCAP_STRICT=1    -Wall -Wextra -Werror (CI builds with it)
   TRCAP_SANITIZE=1  AddressSanitizer + UndefinedBehaviorSanitizer, -O1 -g
   TRCAP_DEBUG=1     -O0 -g3, assertions on
+  TRCAP_OPENSSL_STATIC=/path/to/libcrypto.a
+                    link that OpenSSL into the extension, its symbols hidden
+                    (GNU ld), instead of the system's libcrypto: how the
+                    wheels are built (.ci/wheel, docs/distribution.md)
 
 Before compiling anything, the build checks its three prerequisites one by
 one (a C compiler, Python's C headers, OpenSSL 3's headers) and stops with
@@ -44,6 +48,19 @@ if env_flag("TRCAP_SANITIZE"):
 if env_flag("TRCAP_DEBUG"):
     compile_args += ["-O0", "-g3"]
     undef_macros.append("NDEBUG")
+# OpenSSL's own Windows build names its import library libcrypto.lib.
+libraries = ["libcrypto" if WINDOWS else "crypto"]
+extra_objects: list[str] = []
+static_crypto = os.environ.get("TRCAP_OPENSSL_STATIC", "").strip()
+if static_crypto:
+    if not os.path.isfile(static_crypto):
+        raise SystemExit(f"TRCAP_OPENSSL_STATIC={static_crypto}: no such file (a libcrypto.a)")
+    libraries = []
+    extra_objects = [static_crypto]
+    # --exclude-libs: OpenSSL's symbols stay inside the extension, so that
+    # neither the interpreter's _ssl/_hashlib nor another extension can bind
+    # to this copy, or this copy to theirs.
+    link_args += ["-Wl,--exclude-libs,ALL", "-pthread"]
 
 MSVC_FLAGS = {"-std=c11": ["/std:c11"], "-Wall": ["/W3"], "-Werror": ["/WX"]}
 
@@ -147,8 +164,8 @@ setup(
             "twilio_trcap._core",
             sources=SOURCES,
             include_dirs=["src"],
-            # OpenSSL's own Windows build names its import library libcrypto.lib.
-            libraries=["libcrypto" if WINDOWS else "crypto"],
+            libraries=libraries,
+            extra_objects=extra_objects,
             extra_compile_args=compile_args,
             extra_link_args=link_args,
             undef_macros=undef_macros,
