@@ -55,12 +55,19 @@ static_crypto = os.environ.get("TRCAP_OPENSSL_STATIC", "").strip()
 if static_crypto:
     if not os.path.isfile(static_crypto):
         raise SystemExit(f"TRCAP_OPENSSL_STATIC={static_crypto}: no such file (a libcrypto.a)")
-    libraries = []
     extra_objects = [static_crypto]
-    # --exclude-libs: OpenSSL's symbols stay inside the extension, so that
-    # neither the interpreter's _ssl/_hashlib nor another extension can bind
-    # to this copy, or this copy to theirs.
-    link_args += ["-Wl,--exclude-libs,ALL", "-pthread"]
+    # OpenSSL's symbols stay inside the extension, so that neither the
+    # interpreter's _ssl/_hashlib nor another extension binds to this copy,
+    # or this copy to theirs.  Only the GNU ld branch is tested here (.ci/
+    # wheel); macOS and Windows are what .github/workflows/wheels.yml runs.
+    if sys.platform == "darwin":
+        libraries = []
+        link_args += ["-Wl,-exported_symbol,_PyInit__core"]
+    elif WINDOWS:  # a static libcrypto.lib needs these system libraries
+        libraries = ["crypt32", "ws2_32", "advapi32", "user32"]
+    else:
+        libraries = []
+        link_args += ["-Wl,--exclude-libs,ALL", "-pthread"]
 
 MSVC_FLAGS = {"-std=c11": ["/std:c11"], "-Wall": ["/W3"], "-Werror": ["/WX"]}
 
