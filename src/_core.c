@@ -2490,6 +2490,16 @@ static PyModuleDef_Slot core_slots[] = {
     {Py_mod_exec, exec_types},
     {Py_mod_exec, exec_constants},
     {Py_mod_exec, exec_decoder},
+#ifdef Py_mod_gil
+    /* Py_MOD_GIL_USED: a free-threaded CPython (3.13t+) turns the GIL back
+     * on when it imports us.  The module's scratch MAC context and every
+     * Minter's mutable state (its pieces and policy list, a re-mint's
+     * cached prefix and hash state) are used by one thread at a time only
+     * because the GIL is held (mint_each makes MAC contexts of its own,
+     * which is why it may release it).  Untested without the GIL, so not claimed:
+     * docs/distribution.md, "Threads and the GIL". */
+    {Py_mod_gil, Py_MOD_GIL_USED},
+#endif
     {0, NULL},
 };
 
