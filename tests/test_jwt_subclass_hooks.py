@@ -5,6 +5,7 @@ twilio 9.x where it is about compatibility."""
 
 from __future__ import annotations
 
+import datetime
 import itertools
 from typing import Any
 from unittest import mock
@@ -252,3 +253,42 @@ def test_every_combination_of_hooks_on_jwt_matches_twilio() -> None:
 
         with mock.patch("time.time", return_value=NOW):
             assert make(Jwt).to_jwt() == make(TheirJwt).to_jwt()
+
+
+WHEN = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("payload", "headers"),
+    [
+        ({"iat": WHEN}, {}),
+        ({"iat": WHEN.replace(tzinfo=None), "x": 1}, {"kid": "k"}),
+        ({"a": 1}, {"b64": True}),
+        ({"a": 1}, {"b64": "yes", "kid": "k"}),
+    ],
+)
+def test_datetimes_and_b64_as_pyjwt_writes_them(payload: dict[str, Any], headers: dict[str, Any]) -> None:
+    def make(base: type) -> Any:
+        class Own(base):  # type: ignore[misc, valid-type]
+            def _generate_payload(self) -> dict[str, Any]:
+                return dict(payload)
+
+            def _generate_headers(self) -> dict[str, Any]:
+                return dict(headers)
+
+        return Own(SECRET, "issuer")
+
+    with mock.patch("time.time", return_value=NOW):
+        assert make(Jwt).to_jwt() == make(TheirJwt).to_jwt()
+
+
+def test_an_unencoded_payload_header_is_refused_when_minting() -> None:
+    class Own(Jwt):
+        def _generate_payload(self) -> dict[str, Any]:
+            return {}
+
+        def _generate_headers(self) -> dict[str, Any]:
+            return {"b64": False}
+
+    with pytest.raises(ValueError, match="^the header's b64 must not be false"):
+        Own(SECRET, "issuer").to_jwt()

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import abc
 import base64
+import calendar
+import datetime
 import enum
 import json
 from typing import Any, ClassVar, Final, NoReturn, Self, TypeAlias, cast
@@ -71,6 +73,38 @@ def _sorted_keys(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_sorted_keys(item) for item in value]
     return value
+
+
+def _header_json(headers: dict[str, Any]) -> bytes:
+    """The header JSON PyJWT's ``encode(..., headers=headers)`` writes for
+    HS256: ``typ`` and ``alg`` first, updated with `headers`, a falsy
+    ``typ`` left out, ``b64: true`` (the default, RFC 7797) left out, the
+    fields of every object sorted, compact.
+
+    :raises ValueError: ``alg`` is not HS256, or ``b64`` is false (an
+        unencoded payload, which the core does not write).
+    """
+    header: dict[str, Any] = {"typ": "JWT", "alg": "HS256"}
+    header.update(headers)
+    if not header["typ"]:
+        del header["typ"]
+    if header.get("alg") != "HS256":
+        raise ValueError(f"the header's alg must be 'HS256', not {header.get('alg')!r}")
+    if "b64" in header:
+        if header["b64"] is False:
+            raise ValueError("the header's b64 must not be false: the core writes base64url payloads only")
+        del header["b64"]
+    return _core.json_value(_sorted_keys(header), "headers")
+
+
+def _payload_json(payload: dict[str, Any], name: str) -> bytes:
+    """The payload JSON PyJWT's ``encode`` writes: a datetime in ``exp``,
+    ``iat`` or ``nbf`` as seconds since the epoch (UTC), compact."""
+    for claim in ("exp", "iat", "nbf"):
+        value = payload.get(claim)
+        if isinstance(value, datetime.datetime):
+            payload = {**payload, claim: calendar.timegm(value.utctimetuple())}
+    return _core.json_value(payload, name)
 
 
 def _user_defined(cls: type, name: str) -> bool:
@@ -179,7 +213,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
             if claims:
                 cls._claims_at = Jwt._claims_at  # type: ignore[method-assign]
             if not cls._OWN_PAYLOAD:
-                cls.payload = Jwt.payload  # type: ignore[method-assign, assignment]
+                cls.payload = Jwt.payload  # type: ignore[method-assign]
 
     _issuer: str
     _subject: str | None
@@ -232,7 +266,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
             return None
         # Without a header of one's own it is fixed: typ, and alg (HS256
         # is the only algorithm), with what the class adds.
-        return _core.json_value(_sorted_keys(self.headers), "headers")
+        return _header_json(self.headers)
 
     @property
     def issuer(self) -> str:
@@ -396,9 +430,9 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
 
     def _sign_claims(self, headers: dict[str, Any], payload: dict[str, Any]) -> str:
         """The token of this header and payload, as PyJWT's ``encode``
-        writes it: compact JSON, the header's fields sorted."""
-        header = _core.json_value(_sorted_keys(headers), "headers")
-        return self._sign_json(header, _core.json_value(payload, self._PAYLOAD_NAME))
+        writes it: compact JSON, the header's fields sorted, a datetime
+        ``exp``/``iat``/``nbf`` as an int, ``b64: true`` left out."""
+        return self._sign_json(_header_json(headers), _payload_json(payload, self._PAYLOAD_NAME))
 
     def _sign_json(self, header: bytes, payload: bytes) -> str:
         """The token of this header and payload JSON, signed by the core."""
