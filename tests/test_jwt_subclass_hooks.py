@@ -292,3 +292,20 @@ def test_an_unencoded_payload_header_is_refused_when_minting() -> None:
 
     with pytest.raises(ValueError, match="^the header's b64 must not be false"):
         Own(SECRET, "issuer").to_jwt()
+
+
+def test_a_subclass_of_a_subclass_with_hooks_mints_twilio_s_token_with_now() -> None:
+    ours_base = _with_hooks(our_capabilities.WorkerCapabilityToken, True, True)
+    theirs_base = _with_hooks(their_capabilities.WorkerCapabilityToken, True, True)
+
+    class Ours(ours_base):  # type: ignore[misc, valid-type]
+        pass
+
+    class Theirs(theirs_base):  # type: ignore[misc, valid-type]
+        pass
+
+    args = CAPABILITIES["WorkerCapabilityToken"]
+    with mock.patch("time.time", return_value=NOW):
+        expected = Theirs(*args).to_jwt()
+    # now= is the minting time all through (the payload's nbf and exp too).
+    assert Ours(*args).to_jwt(now=NOW) == expected

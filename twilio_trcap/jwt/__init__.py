@@ -109,10 +109,12 @@ def _payload_json(payload: dict[str, Any], name: str) -> bytes:
 
 def _user_defined(cls: type, name: str) -> bool:
     """Whether `cls` gets `name` from a class outside this package (a
-    subclass of one's own), not from one of ours."""
+    subclass of one's own), not from one of ours (nor Jwt's own method
+    that ``Jwt.__init_subclass__`` put on a subclass of one's own)."""
     for klass in cls.__mro__:
         if name in vars(klass):
-            return not klass.__module__.startswith(_PACKAGE)
+            value = vars(klass)[name]
+            return not klass.__module__.startswith(_PACKAGE) and value is not vars(Jwt).get(name)
     return False
 
 
@@ -209,8 +211,9 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
             # the core's template, an Access Token with its jti), which
             # would skip a subclass's hooks and give a silently different
             # token: such a subclass is minted the generic way, as twilio's.
-            cls._sign = Jwt._sign  # type: ignore[method-assign]
-            if claims:
+            if not _user_defined(cls, "_sign"):
+                cls._sign = Jwt._sign  # type: ignore[method-assign]
+            if claims and not _user_defined(cls, "_claims_at"):
                 cls._claims_at = Jwt._claims_at  # type: ignore[method-assign]
             if not cls._OWN_PAYLOAD:
                 cls.payload = Jwt.payload  # type: ignore[method-assign]
