@@ -15,7 +15,8 @@ The modules below mirror twilio's, so that changing ``twilio.jwt`` to
 them with the C core, as twilio signs them with PyJWT.  With time and
 ``jti`` fixed, every token is the very token twilio returns, byte for
 byte.  Where twilio is wrong we are not: ``from_jwt`` needs the key,
-the key is never readable, and ``str()`` of a token object does not show
+no attribute reads the key back (docs/security.md says where a
+Python reference to it remains), and ``str()`` of a token object does not show
 the signed token (docs/migration.md lists every difference).
 """
 
@@ -251,8 +252,15 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
 
     @property
     def secret_key(self) -> NoReturn:
-        """Not readable: the key stays inside the C core.  Setting it
-        changes the key the next token is signed with."""
+        """Not readable: the key stays inside the C core (a class with its
+        own header also keeps a reference in a closure, which no attribute
+        names: docs/security.md).  Setting it changes the key the next
+        token is signed with."""
+        if self._OWN_HEADERS:
+            raise AttributeError(
+                "secret_key is not readable: twilio-trcap keeps no attribute holding the key "
+                "(docs/security.md)"
+            )
         self._unreadable("secret_key")
 
     @secret_key.setter

@@ -78,7 +78,7 @@ class AccessToken(Jwt):
     :param signing_key_sid: the API key (``SK...``) that signs: the ``iss``
         claim and the start of ``jti``.
     :param secret: the API key's secret (str or bytes), the HS256 key;
-        never readable.
+        no attribute reads it back (docs/security.md).
     :param grants: grants to start with (an iterable of grants);
         :meth:`add_grant` adds more.
     :param identity: the user's identity (``grants.identity``), or ``None``.

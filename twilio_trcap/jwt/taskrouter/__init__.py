@@ -49,7 +49,9 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
 
     :param account_sid: the account (``AC...``): the ``iss`` claim.
     :param auth_token: the account's auth token (str or bytes), the HS256
-        key; kept only inside the C core, never shown.
+        key; kept only inside the C core (a subclass with its own
+        ``_generate_headers`` also keeps a reference: docs/security.md),
+        never shown.
     :param workspace_sid: the Workspace (``WS...``).
     :param channel_id: the channel, with the subclass's prefix.
     :param ttl: seconds from minting to ``exp``; 3600 by default.
