@@ -8,6 +8,7 @@ import json
 import os
 import re
 import string
+import types
 import warnings
 from typing import Any
 
@@ -110,6 +111,31 @@ def holds_text(obj: object, secret: str) -> bool:
         (isinstance(o, str) and secret in o) or (isinstance(o, bytes) and secret.encode() in o)
         for o in seen
     )
+
+
+def reaches_text(obj: object, secret: str, depth: int = 8) -> bool:
+    """Whether the garbage collector reaches a str or bytes holding
+    `secret` from `obj`, within `depth` steps (through closures too), not
+    going through classes, modules or a function's globals (which reach
+    everything)."""
+    seen: set[int] = set()
+    frontier = [obj]
+    for _ in range(depth):
+        following = []
+        for item in frontier:
+            if isinstance(item, str) and secret in item:
+                return True
+            if isinstance(item, bytes) and secret.encode() in item:
+                return True
+            if id(item) in seen or isinstance(item, (type, types.ModuleType)):
+                continue
+            seen.add(id(item))
+            if isinstance(item, types.FunctionType):
+                following.extend(item.__closure__ or ())
+            else:
+                following.extend(gc.get_referents(item))
+        frontier = following
+    return False
 
 
 @pytest.fixture

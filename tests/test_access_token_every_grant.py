@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 from unittest import mock
 
+import jwt as pyjwt
 import pytest
 import twilio.jwt.access_token as theirs
 import twilio.jwt.access_token.grants as their_grants
@@ -162,6 +163,22 @@ def test_new_sids_go_to_every_claim_that_carries_them() -> None:
         claims = token.payload
     assert (claims["jti"], claims["iss"], claims["sub"]) == (f"SK2-{NOW}", "SK2", "AC2")
     assert (token.issuer, token.subject) == ("SK2", "AC2")
+    # A decoded token keeps its jti (so that to_jwt() gives it back) until
+    # the key sid that jti names is set; then jti names the new one too.
+    with mock.patch("time.time", return_value=NOW):
+        decoded = AccessToken.from_jwt(AccessToken("AC1", "SK1", SECRET).to_jwt(), SECRET)
+    assert decoded.payload["jti"] == f"SK1-{NOW}"
+    decoded.account_sid = "AC2"
+    decoded.identity = "someone"
+    assert decoded.payload["jti"] == f"SK1-{NOW}"  # jti does not name these
+    for name in ("signing_key_sid", "issuer"):
+        decoded = AccessToken.from_jwt(AccessToken("AC1", "SK1", SECRET).to_jwt(now=NOW), SECRET, now=NOW)
+        setattr(decoded, name, "SKnew")
+        with mock.patch("time.time", return_value=NOW + 7):
+            claims = decoded.payload
+            minted = pyjwt.decode(decoded.to_jwt(), SECRET, algorithms=["HS256"], options={"verify_exp": False})
+        assert (claims["jti"], claims["iss"]) == (f"SKnew-{NOW + 7}", "SKnew")
+        assert (minted["jti"], minted["iss"]) == (f"SKnew-{NOW + 7}", "SKnew")
 
 
 def test_set_values_are_checked_as_the_constructor_checks_them() -> None:

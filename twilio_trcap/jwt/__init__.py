@@ -15,7 +15,8 @@ The modules below mirror twilio's, so that changing ``twilio.jwt`` to
 them with the C core, as twilio signs them with PyJWT.  With time and
 ``jti`` fixed, every token is the very token twilio returns, byte for
 byte.  Where twilio is wrong we are not: ``from_jwt`` needs the key,
-the key is never readable, and ``str()`` of a token object does not show
+no attribute reads the key back (docs/security.md says where a
+Python reference to it remains), and ``str()`` of a token object does not show
 the signed token (docs/migration.md lists every difference).
 """
 
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 import abc
 import base64
+import calendar
+import datetime
 import enum
 import json
 from typing import Any, ClassVar, Final, NoReturn, Self, TypeAlias, cast
@@ -30,7 +33,7 @@ from typing import Any, ClassVar, Final, NoReturn, Self, TypeAlias, cast
 from .. import _core
 from .._capability import KeyHolder
 from .._checks import check_claim_time, check_int, check_ttl, current_time
-from .._jwt_compat import ArgumentTypeError, HeaderSigner, _decode_for_from_jwt
+from .._jwt_compat import ArgumentTypeError, Signer, _decode_for_from_jwt, signer_for
 from ..errors import DecodeError, JwtDecodeError, MalformedTokenError
 
 __all__ = ["GENERATE", "ArgumentTypeError", "Jwt", "JwtDecodeError", "Nbf"]
@@ -73,6 +76,52 @@ def _sorted_keys(value: Any) -> Any:
     return value
 
 
+def _header_json(headers: dict[str, Any]) -> bytes:
+    """The header JSON PyJWT's ``encode(..., headers=headers)`` writes for
+    HS256: ``typ`` and ``alg`` first, updated with `headers`, a falsy
+    ``typ`` left out, ``b64: true`` (the default, RFC 7797) left out, the
+    fields of every object sorted, compact.
+
+    :raises ValueError: ``alg`` is not HS256, or ``b64`` is false (an
+        unencoded payload, which the core does not write).
+    """
+    header: dict[str, Any] = {"typ": "JWT", "alg": "HS256"}
+    header.update(headers)
+    if not header["typ"]:
+        del header["typ"]
+    if header.get("alg") != "HS256":
+        raise ValueError(f"the header's alg must be 'HS256', not {header.get('alg')!r}")
+    if "b64" in header:
+        if header["b64"] is False:
+            raise ValueError("the header's b64 must not be false: the core writes base64url payloads only")
+        del header["b64"]
+    return _core.json_value(_sorted_keys(header), "headers")
+
+
+def _payload_json(payload: dict[str, Any], name: str) -> bytes:
+    """The payload JSON PyJWT's ``encode`` writes: a datetime in ``exp``,
+    ``iat`` or ``nbf`` as seconds since the epoch (UTC), compact."""
+    for claim in ("exp", "iat", "nbf"):
+        value = payload.get(claim)
+        if isinstance(value, datetime.datetime):
+            payload = {**payload, claim: calendar.timegm(value.utctimetuple())}
+    return _core.json_value(payload, name)
+
+
+def _user_defined(cls: type, name: str) -> bool:
+    """Whether `cls` gets `name` from a class outside this package (a
+    subclass of one's own), not from one of ours (nor Jwt's own method
+    that ``Jwt.__init_subclass__`` put on a subclass of one's own)."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            value = vars(klass)[name]
+            return not klass.__module__.startswith(_PACKAGE) and value is not vars(Jwt).get(name)
+    return False
+
+
+_PACKAGE: Final = __name__.split(".")[0] + "."
+
+
 def _check_nbf(value: object) -> Nbf:
     if value is GENERATE or value is None:
         return cast(Nbf, value)
@@ -95,8 +144,13 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     HMAC-SHA256, as twilio has PyJWT sign it (same bytes).
 
     :param secret_key: the HS256 key (str as UTF-8, or bytes), or ``None``
-        (then :meth:`to_jwt` raises ValueError, as twilio's does).  Never
-        readable; it can be set again.
+        (then :meth:`to_jwt` raises ValueError, as twilio's does).  It can
+        be set again, and has no attribute to read it by.  Where it lives:
+        in the C core only, keyed once with the header, unless the class
+        supplies its own header (``_generate_headers`` or ``headers``),
+        known only when minting; then a reference to the key object is
+        kept in a closure, which no attribute names but the garbage
+        collector reaches (docs/security.md).
     :param issuer: the ``iss`` claim (a str).
     :param subject: the ``sub`` claim, or ``None`` to leave it out.
     :param algorithm: ``"HS256"`` or ``None`` (HS256).  twilio passes any
@@ -108,8 +162,8 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     :param valid_until: a fixed ``exp`` (seconds since the epoch) that
         overrides `ttl`, or ``None``.
     :raises TypeError: an argument has the wrong type.
-    :raises ValueError: an empty key, an algorithm other than HS256, or a
-        negative `ttl`.
+    :raises ValueError: an empty key, a str key with a lone surrogate (no
+        UTF-8 form), an algorithm other than HS256, or a negative `ttl`.
     :raises OverflowError: `nbf` or `valid_until` does not fit a signed
         64-bit int.
 
@@ -118,6 +172,10 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     twilio; each new value is checked as the constructor checks it.  The
     clock is read through :func:`time.time` when a token is minted, so
     ``mock.patch("time.time")`` and freezegun freeze it.
+
+    A subclass of any token class here (``AccessToken``, the capability
+    tokens) that supplies ``_generate_payload``, ``_generate_headers``,
+    ``payload`` or ``headers`` is minted from them, as twilio mints it.
     """
 
     __slots__ = (
@@ -133,7 +191,34 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     #: What a payload that JSON cannot hold is called in the TypeError.
     _PAYLOAD_NAME: ClassVar[str] = "payload"
 
-    _signer: HeaderSigner | None
+    _signer: Signer | None
+    #: What the key is called in messages (the constructor's argument).
+    _KEY_NAME: ClassVar[str] = "secret_key"
+    #: Whether the class supplies its own header (a subclass of one's own
+    #: with ``_generate_headers`` or ``headers``): then it is known only
+    #: when minting, and the key must be kept to key the core then.
+    _OWN_HEADERS: ClassVar[bool] = False
+    #: Whether a subclass of one's own supplies the ``payload`` property.
+    _OWN_PAYLOAD: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        headers = _user_defined(cls, "_generate_headers") or _user_defined(cls, "headers")
+        claims = _user_defined(cls, "_generate_payload")
+        cls._OWN_HEADERS = headers
+        cls._OWN_PAYLOAD = _user_defined(cls, "payload")
+        if headers or claims or cls._OWN_PAYLOAD:
+            # Our token classes mint their own way (a capability token from
+            # the core's template, an Access Token with its jti), which
+            # would skip a subclass's hooks and give a silently different
+            # token: such a subclass is minted the generic way, as twilio's.
+            if not _user_defined(cls, "_sign"):
+                cls._sign = Jwt._sign  # type: ignore[method-assign]
+            if claims and not _user_defined(cls, "_claims_at"):
+                cls._claims_at = Jwt._claims_at  # type: ignore[method-assign]
+            if not cls._OWN_PAYLOAD:
+                cls.payload = Jwt.payload  # type: ignore[method-assign]
+
     _issuer: str
     _subject: str | None
     _algorithm: str
@@ -167,8 +252,15 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
 
     @property
     def secret_key(self) -> NoReturn:
-        """Not readable: the key stays inside the C core.  Setting it
-        changes the key the next token is signed with."""
+        """Not readable: the key stays inside the C core (a class with its
+        own header also keeps a reference in a closure, which no attribute
+        names: docs/security.md).  Setting it changes the key the next
+        token is signed with."""
+        if self._OWN_HEADERS:
+            raise AttributeError(
+                "secret_key is not readable: twilio-trcap keeps no attribute holding the key "
+                "(docs/security.md)"
+            )
         self._unreadable("secret_key")
 
     @secret_key.setter
@@ -176,7 +268,16 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
         self._set_key(value)
 
     def _set_key(self, value: object) -> None:
-        self._signer = None if value is None else HeaderSigner(value, "secret_key")
+        self._signer = None if value is None else signer_for(value, self._fixed_header(), self._KEY_NAME)
+
+    def _fixed_header(self) -> bytes | None:
+        """The header JSON if it is known now (then the core is keyed with
+        it once and no Python object keeps the key), else ``None``."""
+        if self._OWN_HEADERS:
+            return None
+        # Without a header of one's own it is fixed: typ, and alg (HS256
+        # is the only algorithm), with what the class adds.
+        return _header_json(self.headers)
 
     @property
     def issuer(self) -> str:
@@ -300,7 +401,9 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
         """``exp`` and ``nbf`` for a token minted at `now`."""
         if ttl is not None:
             exp = now + check_ttl(ttl)
-        elif self._valid_until is not None:
+        elif self._valid_until:
+            # twilio tests valid_until for truth: 0 means "not set" there,
+            # so it does here (not an exp of 1970).
             exp = self._valid_until
         else:
             exp = now + self._ttl
@@ -321,6 +424,13 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
         :raises OverflowError: ``exp`` does not fit a signed 64-bit int.
         """
         current = current_time(now)
+        if self._OWN_PAYLOAD:
+            # A subclass's own payload property: signed as it is, as twilio
+            # signs it, with exp moved if ttl is given.
+            payload = dict(self.payload)
+            if ttl is not None:
+                payload["exp"] = check_claim_time(current + check_ttl(ttl), "exp")
+            return self._sign_claims(self.headers, payload)
         return self._sign(current, *self._time_claims(current, ttl))
 
     def _sign(self, now: int, exp: int, nbf: int | None) -> str:
@@ -331,15 +441,15 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
 
     def _sign_claims(self, headers: dict[str, Any], payload: dict[str, Any]) -> str:
         """The token of this header and payload, as PyJWT's ``encode``
-        writes it: compact JSON, the header's fields sorted."""
-        header = _core.json_value(_sorted_keys(headers), "headers")
-        return self._sign_json(header, _core.json_value(payload, self._PAYLOAD_NAME))
+        writes it: compact JSON, the header's fields sorted, a datetime
+        ``exp``/``iat``/``nbf`` as an int, ``b64: true`` left out."""
+        return self._sign_json(_header_json(headers), _payload_json(payload, self._PAYLOAD_NAME))
 
     def _sign_json(self, header: bytes, payload: bytes) -> str:
         """The token of this header and payload JSON, signed by the core."""
         signer = self._signer
         if signer is None:
-            raise ValueError("secret_key is None: this Jwt has no key to sign with")
+            raise ValueError(f"{self._KEY_NAME} is None: this {type(self).__name__} has no key to sign with")
         return signer.sign(header, payload)
 
     # -- decoding -------------------------------------------------------------
@@ -358,6 +468,13 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
         a subclass of one's own gets a decoded ``Jwt``, as from twilio.
         Its ``to_jwt()`` gives `jwt` back.
 
+        A decoded ``Jwt`` (a token no class here writes) behaves as
+        twilio's: its attributes can be set, but :meth:`to_jwt` signs the
+        token's own claims and header, so a new ``issuer``, ``subject``,
+        ``nbf``, ``ttl`` or ``valid_until`` does not change the token; a
+        new ``secret_key`` signs it with that key, and ``to_jwt(ttl)``
+        moves its ``exp``.
+
         :param jwt: the token.
         :param key: the key it was signed with; required (twilio skipped
             the signature check without one).
@@ -365,13 +482,19 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
             current time by default.
         :raises TypeError: `jwt` or `key` has the wrong type.
         :raises ValueError: `key` is empty.
-        :raises JwtDecodeError: the token is malformed, its signature does
-            not match, it has expired or is not yet valid, its algorithm is
-            not HS256, or (on a token class) its claims are not those the
-            class writes (each a subclass of
+        :raises JwtDecodeError: the token is malformed (a
+            :class:`~twilio_trcap.errors.MalformedTokenError` also if its
+            ``exp`` or ``nbf`` does not fit a signed 64-bit int), its
+            signature does not match, it has expired or is not yet valid,
+            its algorithm is not HS256, or (on a token class) its claims
+            are not those the class writes (each a subclass of
             :class:`~twilio_trcap.errors.DecodeError`).
         """
         header, payload = _decode_for_from_jwt(jwt, key, now=now)
+        for name in ("exp", "nbf"):
+            value = payload.get(name)
+            if isinstance(value, (int, float)) and not -(2**63) <= value < 2**63:
+                raise MalformedTokenError(f"the {name} claim ({value!r}) does not fit a signed 64-bit integer")
         if cls is Jwt:
             # Imported here: those modules build on this one.
             from .access_token import AccessToken
@@ -405,7 +528,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
             token = cls._from_claims(header, payload, key)
         except DecodeError:
             raise
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise MalformedTokenError(
                 f"the token's claims do not make a {cls.__name__}: {exc}"
             ) from None
@@ -440,11 +563,19 @@ def _whole(seconds: object) -> int | None:
 
 class _DecodedJwt(Jwt):
     """What ``Jwt.from_jwt`` returns for a token no class here writes: its
-    claims and header as they were (twilio's decoded ``Jwt``)."""
+    claims and header as they were (twilio's decoded ``Jwt``).
+
+    Its attributes can be set, as twilio's, and, as there, only
+    ``secret_key`` changes what :meth:`to_jwt` signs: the token's claims
+    and header are signed as they were.
+    """
 
     __slots__ = ("_decoded_payload", "_decoded_headers")
 
     def __init__(self, headers: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> None:
+        # Set first: the header the key is given with.
+        self._decoded_payload = payload
+        self._decoded_headers = headers
         issuer = payload.get("iss")
         subject = payload.get("sub")
         super().__init__(
@@ -459,8 +590,6 @@ class _DecodedJwt(Jwt):
         if not isinstance(issuer, str):
             # Kept as the token has it (None if absent), as twilio keeps it.
             self._issuer = cast(str, issuer)
-        self._decoded_payload = payload
-        self._decoded_headers = headers
 
     @property
     def headers(self) -> dict[str, Any]:

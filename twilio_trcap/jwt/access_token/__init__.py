@@ -15,8 +15,7 @@ import time
 from collections.abc import Iterable
 from typing import Any, ClassVar, Final, Protocol, Self, cast
 
-from ... import _core
-from ..._checks import check_key, check_optional_text, check_sid, check_text
+from ..._checks import check_optional_text, check_sid, check_text
 from .. import GENERATE, ArgumentTypeError, Jwt, Nbf
 
 __all__ = ["AccessToken", "AccessTokenGrant", "GrantLike", "check_grant"]
@@ -79,7 +78,7 @@ class AccessToken(Jwt):
     :param signing_key_sid: the API key (``SK...``) that signs: the ``iss``
         claim and the start of ``jti``.
     :param secret: the API key's secret (str or bytes), the HS256 key;
-        never readable.
+        no attribute reads it back (docs/security.md).
     :param grants: grants to start with (an iterable of grants);
         :meth:`add_grant` adds more.
     :param identity: the user's identity (``grants.identity``), or ``None``.
@@ -103,7 +102,10 @@ class AccessToken(Jwt):
     ``secret_key``, ``nbf``, ``ttl`` and ``valid_until`` can be set after
     construction, as in twilio, each checked as the constructor checks it.
     ``region`` cannot: it is in the header, which the core keeps with the
-    key (docs/migration.md).
+    key (docs/migration.md); in a subclass with its own
+    ``_generate_headers`` it can, as the header is then made when minting.
+    A decoded token (:meth:`from_jwt`) keeps its ``jti`` until
+    ``signing_key_sid`` (which ``jti`` names) is set.
 
     The token equals twilio's byte for byte: header ``alg``, ``cty``
     (``twilio-fpa;v=1``), ``twr`` if a region is set, ``typ``; claims
@@ -112,12 +114,13 @@ class AccessToken(Jwt):
     """
 
     __slots__ = (
-        "_account_sid", "_signing_key_sid", "_identity", "_region", "_grants", "_jti", "_header",
+        "_account_sid", "_signing_key_sid", "_identity", "_region", "_grants", "_jti",
     )  # fmt: skip
 
     #: The header's ``cty``: a Twilio "first-party application" token.
     CONTENT_TYPE: Final = "twilio-fpa;v=1"
     _KEY_WHAT: ClassVar[str] = "an API key secret"
+    _KEY_NAME: ClassVar[str] = "secret"
     _PAYLOAD_NAME: ClassVar[str] = "grants"
 
     _grants: list[GrantLike]
@@ -143,9 +146,7 @@ class AccessToken(Jwt):
         self._jti = None
         self._init_times(ttl, nbf, valid_until)
         # The header is known now (region is fixed): the core keeps it with
-        # the key, and no Python object keeps the key.
-        headers = self.headers
-        self._header = _core.json_value(dict(sorted(headers.items())), "headers")
+        # the key, and no Python object keeps the key (Jwt._fixed_header).
         self._set_key(secret)
 
     # -- what the reference exposes, settable as there ----------------------------
@@ -167,6 +168,9 @@ class AccessToken(Jwt):
     @signing_key_sid.setter
     def signing_key_sid(self, value: str) -> None:
         self._signing_key_sid = check_sid(value, "signing_key_sid", ("SK",))
+        # A decoded token's jti names the key it was signed with: a new key
+        # sid gets a new jti, as iss gets the new sid.
+        self._jti = None
 
     @property
     def issuer(self) -> str:
@@ -202,7 +206,10 @@ class AccessToken(Jwt):
 
     @region.setter
     def region(self, value: str | None) -> None:
-        if check_optional_text(value, "region") != self._region:
+        region = check_optional_text(value, "region")
+        if self._OWN_HEADERS:
+            self._region = region  # the header is made when minting
+        elif region != self._region:
             # The region is in the header, which the core signs with the key
             # it was given at construction; a new header needs the key again.
             raise AttributeError(
@@ -211,13 +218,9 @@ class AccessToken(Jwt):
             )
 
     def _set_key(self, value: object) -> None:
-        self._minter = _core.Minter(check_key(value, "secret"), self._header, name="secret")
-        self._signer = None
-
-    def _sign_json(self, header: bytes, payload: bytes) -> str:
-        if header != self._header:
-            raise ValueError("the headers of an AccessToken cannot change after construction")
-        return self._minter.sign(payload)
+        if value is None:
+            raise TypeError("secret must be str or bytes, not NoneType")
+        super()._set_key(value)
 
     @property
     def grants(self) -> list[GrantLike]:
@@ -251,9 +254,14 @@ class AccessToken(Jwt):
         return headers
 
     def _generate_payload(self) -> dict[str, Any]:
-        return self._claims_at(int(time.time()))
+        """twilio's claims: ``jti`` and ``grants`` (``iss``, ``exp``,
+        ``nbf`` and ``sub`` are added after them)."""
+        return self._access_claims(int(time.time()))
 
     def _claims_at(self, now: int) -> dict[str, Any]:
+        return self._access_claims(now)
+
+    def _access_claims(self, now: int) -> dict[str, Any]:
         grants = {}
         for grant in self._grants:
             grant = check_grant(grant, "a grant in grants")

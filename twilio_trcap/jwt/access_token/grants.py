@@ -77,6 +77,12 @@ class _Grant(AccessTokenGrant):
         """The grant's name in the ``grants`` claim."""
         return self.KEY
 
+    def to_payload(self) -> dict[str, Any]:
+        """The grant's claims (a new dict): each attribute that is not
+        ``None``, in the constructor's order (a grant that writes more
+        overrides this)."""
+        return self._present(*self._CHECKS)
+
     def _present(self, *names: str) -> dict[str, Any]:
         """The named attributes that are not ``None``, in that order."""
         values = ((name, getattr(self, name)) for name in names)
@@ -126,10 +132,6 @@ class ChatGrant(_Grant):
         self.deployment_role_sid = deployment_role_sid
         self.push_credential_sid = push_credential_sid
 
-    def to_payload(self) -> dict[str, Any]:
-        """The grant's claims (a new dict)."""
-        return self._present(*self._CHECKS)
-
 
 class SyncGrant(_Grant):
     """Sync (``grants.data_sync``).
@@ -150,10 +152,6 @@ class SyncGrant(_Grant):
     def __init__(self, service_sid: str | None = None, endpoint_id: str | None = None) -> None:
         self.service_sid = service_sid
         self.endpoint_id = endpoint_id
-
-    def to_payload(self) -> dict[str, Any]:
-        """The grant's claims (a new dict)."""
-        return self._present(*self._CHECKS)
 
 
 class VoiceGrant(_Grant):
@@ -278,10 +276,6 @@ class TaskRouterGrant(_Grant):
         self.workspace_sid = workspace_sid
         self.worker_sid = worker_sid
         self.role = role
-
-    def to_payload(self) -> dict[str, Any]:
-        """The grant's claims (a new dict)."""
-        return self._present(*self._CHECKS)
 
 
 class PlaybackGrant(_Grant):

@@ -6,12 +6,14 @@ base of the Worker, TaskQueue and Workspace tokens in
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final, Self, TypedDict, Unpack, cast
 
 from ... import _core
 from ..._capability import ChannelCapability, PolicyMethods
 from ..._checks import check_flag, check_key, check_sid
+from ..._jwt_compat import DEFAULT_HEADER, FixedHeaderSigner, HeaderSigner
 from ...policy import Policy
 from ...task_router import TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL
 from .. import GENERATE, ArgumentTypeError, Jwt, Nbf, _claims_of
@@ -47,7 +49,9 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
 
     :param account_sid: the account (``AC...``): the ``iss`` claim.
     :param auth_token: the account's auth token (str or bytes), the HS256
-        key; kept only inside the C core, never shown.
+        key; kept only inside the C core (a subclass with its own
+        ``_generate_headers`` also keeps a reference: docs/security.md),
+        never shown.
     :param workspace_sid: the Workspace (``WS...``).
     :param channel_id: the channel, with the subclass's prefix.
     :param ttl: seconds from minting to ``exp``; 3600 by default.
@@ -159,8 +163,15 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
             )
         )  # fmt: skip
         mid = b"]" + (kind + c if kind else b"") + b',"iss":' + a + b',"exp":'
-        self._minter = _core.Minter(
-            check_key(auth_token, "auth_token"), head=head, mid=mid, name="auth_token"
+        key = check_key(auth_token, "auth_token")
+        self._minter = _core.Minter(key, head=head, mid=mid, name="auth_token")
+        # What a subclass with hooks of its own signs with (Jwt._sign): the
+        # same Minter (its sign() takes a whole payload), or, for a header
+        # of its own known only when minting, a signer that keeps the key.
+        self._signer = (
+            HeaderSigner(key, "auth_token")
+            if self._OWN_HEADERS
+            else FixedHeaderSigner(self._minter, DEFAULT_HEADER)
         )
         self._init_times(ttl, options.get("nbf", GENERATE), options.get("valid_until"))
         for name, on in flags.items():
@@ -179,10 +190,26 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
     def resource_url(self) -> str:
         """The channel's own resource."""
 
-    @property
-    def headers(self) -> dict[str, Any]:
-        """``{"typ": "JWT", "alg": "HS256"}`` (a new dict)."""
-        return {"typ": "JWT", "alg": self.ALGORITHM}
+    # -- twilio's hooks ----------------------------------------------------------
+
+    def _generate_payload(self) -> dict[str, Any]:
+        """twilio's claims of a capability token (a new dict): the sids,
+        ``version``, ``friendly_name``, the policies as dicts, and the
+        Worker's or TaskQueue's sid (``iss``, ``exp`` and ``nbf`` are added
+        after them)."""
+        payload: dict[str, Any] = {
+            "account_sid": self._account_sid,
+            "workspace_sid": self._workspace_sid,
+            "channel": self._channel_id,
+            "version": self.VERSION,
+            "friendly_name": self._channel_id,
+            # The very JSON the token carries, read back.
+            "policies": [json.loads(fragment) for fragment in self._minter.policies()],
+        }
+        kind = {"WK": "worker_sid", "WQ": "taskqueue_sid"}.get(self.CHANNEL_PREFIX)
+        if kind is not None:
+            payload[kind] = self._channel_id
+        return payload
 
     @property
     def payload(self) -> dict[str, Any]:
