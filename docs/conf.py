@@ -31,6 +31,3 @@ myst_heading_anchors = 3
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "show-inheritance": True}
-# Names the docstrings use in type hints that autodoc cannot import on its
-# own page; nitpicky stays off, so unresolved hints are plain text.
-suppress_warnings = ["myst.xref_missing"]

@@ -6,7 +6,8 @@
 
 GET /token, with the user's credentials (HTTP Basic here, as a stand-in
 for your authentication dependency), answers {"token": ..., "expires_at":
-...} for that user's worker: the sid comes from the authenticated user,
+..., "expires_in": ...} (the token's exp, and its lifetime in seconds) for
+that user's worker: the sid comes from the authenticated user,
 never from the request.
 """
 
@@ -63,4 +64,8 @@ def token(worker_sid: Annotated[str, Depends(current_worker)], response: Respons
         ttl=config["ttl"], allow_update_activities=True, allow_update_reservations=True,
     )
     response.headers["Cache-Control"] = "no-store"
-    return {"token": capability.to_jwt(now=now), "expires_at": now + config["ttl"]}
+    return {
+        "token": capability.to_jwt(now=now),
+        "expires_at": now + config["ttl"],
+        "expires_in": config["ttl"],
+    }

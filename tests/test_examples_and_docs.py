@@ -50,8 +50,10 @@ def load_example(name: str) -> object:
     return module
 
 
-def call(app: object, path: str, query: str = "") -> tuple[str, dict[str, str], dict]:
+def call(app: object, path: str, query: str = "", user: str | None = None) -> tuple[str, dict[str, str], dict]:
     environ: dict[str, object] = {"PATH_INFO": path, "QUERY_STRING": query}
+    if user is not None:
+        environ["REMOTE_USER"] = user  # as the authenticating server in front sets it
     setup_testing_defaults(environ)
     seen: dict[str, object] = {}
 
@@ -62,24 +64,30 @@ def call(app: object, path: str, query: str = "") -> tuple[str, dict[str, str], 
     return seen["status"], seen["headers"], json.loads(body)  # type: ignore[return-value]
 
 
-def test_wsgi_example_mints_worker_tokens() -> None:
+WSGI_WORKERS = {"alice": "WK" + "3" * 32, "bob": "WK" + "4" * 32}
+
+
+def test_wsgi_example_mints_the_authenticated_workers_tokens() -> None:
     example = load_example("wsgi_app")
-    app = example.make_app("AC" + "1" * 32, "example-key", "WS" + "2" * 32)  # type: ignore[attr-defined]
-    status, headers, body = call(app, "/token", "worker=WK" + "3" * 32)
+    app = example.make_app("AC" + "1" * 32, "example-key", "WS" + "2" * 32, WSGI_WORKERS)  # type: ignore[attr-defined]
+    # A worker named in the query string is ignored: REMOTE_USER decides.
+    status, headers, body = call(app, "/token", "worker=" + WSGI_WORKERS["bob"], user="alice")
     assert status == "200 OK"
     assert headers["Cache-Control"] == "no-store"
     token = body["token"]
     assert token == pyjwt_reencode(token, "example-key")
     claims = json.loads(payload_text(token))
-    assert claims["worker_sid"] == "WK" + "3" * 32
+    assert claims["worker_sid"] == WSGI_WORKERS["alice"]
     assert len(claims["policies"]) == 6
-    assert claims["exp"] - example.TOKEN_TTL > 0  # type: ignore[attr-defined]
+    assert claims["exp"] == body["expires_at"]
+    assert body["expires_in"] == example.TOKEN_TTL  # type: ignore[attr-defined]
 
 
-def test_wsgi_example_rejects_requests_without_a_worker() -> None:
-    app = load_example("wsgi_app").make_app("AC1", "k", "WS1")  # type: ignore[attr-defined]
-    assert call(app, "/token")[0] == "400 Bad Request"
-    assert call(app, "/elsewhere")[0] == "404 Not Found"
+def test_wsgi_example_refuses_requests_without_an_authenticated_worker() -> None:
+    app = load_example("wsgi_app").make_app("AC1", "k", "WS1", WSGI_WORKERS)  # type: ignore[attr-defined]
+    assert call(app, "/token", "worker=" + WSGI_WORKERS["alice"])[0] == "401 Unauthorized"
+    assert call(app, "/token", user="mallory")[0] == "403 Forbidden"
+    assert call(app, "/elsewhere", user="alice")[0] == "404 Not Found"
 
 
 CLI_BLOCK = re.compile(r"<!-- cli-example -->\n```sh\n(.*?)^```", re.S | re.M)

@@ -5,7 +5,8 @@
     export AGENT_USERS='{"alice": {"password": "...", "worker_sid": "WK..."}}'
     gunicorn --chdir examples/flask_agent --workers 2 --bind 127.0.0.1:8000 'app:create_app()'
 
-GET /token answers {"token": ..., "expires_at": ...} for the worker of the
+GET /token answers {"token": ..., "expires_at": ..., "expires_in": ...}
+(the token's exp, and its lifetime in seconds) for the worker of the
 session, never for a sid named in the request: whoever chooses the sid acts
 as that worker.  /login is a stand-in for your application's sign-in (give
 it CSRF protection and rate limits); what matters is that the worker sid is
@@ -69,8 +70,9 @@ def create_app(**config: Any) -> Flask:
             ttl=app.config["TOKEN_TTL"],
             **app.config["TOKEN_OPTIONS"],
         )
+        ttl = app.config["TOKEN_TTL"]
         return no_store(jsonify(
-            token=capability.to_jwt(now=now), expires_at=now + app.config["TOKEN_TTL"]
+            token=capability.to_jwt(now=now), expires_at=now + ttl, expires_in=ttl
         ))
 
     @app.get("/")

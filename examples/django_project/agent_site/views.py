@@ -1,6 +1,7 @@
 """The Django recipe: the signed-in worker's token.
 
-GET /token answers {"token": ..., "expires_at": ...} for the worker whose
+GET /token answers {"token": ..., "expires_at": ..., "expires_in": ...}
+(the token's exp, and its lifetime in seconds) for the worker whose
 sid the server put in the session at sign-in; a sid in the request is never
 read.  With django.contrib.auth, keep the sid on the user (a profile field)
 and read ``request.user`` instead: the rule is the same, the server decides
@@ -42,6 +43,7 @@ def token(request: HttpRequest) -> JsonResponse:
     return JsonResponse({
         "token": capability.generate_token(ttl=settings.TOKEN_TTL, now=now),
         "expires_at": now + settings.TOKEN_TTL,
+        "expires_in": settings.TOKEN_TTL,
     })
 
 

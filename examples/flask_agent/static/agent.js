@@ -16,10 +16,23 @@ const tokenUrl = document.body.dataset.tokenUrl;
 const bridgeUrl = document.body.dataset.eventBridgeUrl;
 // Refresh this long before expiry (or at two thirds of a short token's life).
 const REFRESH_MARGIN_SECONDS = 60;
+// Never schedule a refresh sooner than this: a token with no life left
+// (ttl=0, or one that a slow answer used up) costs a request every 5 s at
+// most, not a loop.
+const MIN_REFRESH_DELAY_SECONDS = 5;
+// A failed refresh is tried again after 1 s, 2 s, 4 s, ... until the token
+// in hand expires.
+const FIRST_RETRY_SECONDS = 1;
 
 let socket = null;
 let tokenCount = 0;
 let refreshTimer = null;
+let stopped = false;
+// When the token in hand expires, on the page's monotonic clock
+// (performance.now(), milliseconds): set from the endpoint's relative
+// expires_in when the answer arrives, so the server's and the browser's
+// wall clocks never need to agree.
+let expiresAtMonotonic = 0;
 
 function show(id, text, className) {
   const element = document.getElementById(id);
@@ -74,23 +87,33 @@ function showToken(claims, expiresAt) {
 async function fetchToken() {
   const response = await fetch(tokenUrl, { credentials: "same-origin", cache: "no-store" });
   if (!response.ok) throw new Error(`token endpoint answered ${response.status}`);
-  const { token, expires_at: expiresAt } = await response.json();
+  const { token, expires_at: expiresAt, expires_in: expiresIn } = await response.json();
+  if (!Number.isFinite(expiresIn)) throw new Error("token endpoint gave no expires_in");
   tokenCount += 1;
   const claims = claimsOf(token);
   showToken(claims, expiresAt);
-  scheduleRefresh(expiresAt);
+  scheduleRefresh(expiresIn);
   return { token, claims };
 }
 
-function scheduleRefresh(expiresAt) {
-  const lifetime = expiresAt - Date.now() / 1000;
-  const margin = Math.min(REFRESH_MARGIN_SECONDS, lifetime / 3);
+function later(action, seconds) {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(refresh, Math.max(0, (lifetime - margin) * 1000));
+  if (!stopped) refreshTimer = setTimeout(action, seconds * 1000);
+}
+
+// The token's lifetime, not its absolute expiry: twilio-taskrouter.js v2
+// schedules the same way.  Comparing the server's expires_at with
+// Date.now() would refresh at once, again and again, on a browser whose
+// clock runs ahead of the server's by the token's lifetime.
+function scheduleRefresh(lifetime) {
+  expiresAtMonotonic = performance.now() + lifetime * 1000;
+  const margin = Math.min(REFRESH_MARGIN_SECONDS, lifetime / 3);
+  later(() => refresh(0), Math.max(MIN_REFRESH_DELAY_SECONDS, lifetime - margin));
 }
 
 // updateToken: the socket stays open and carries the new token.
-async function refresh() {
+async function refresh(attempt) {
+  if (stopped) return;
   try {
     const { token } = await fetchToken();
     logEvent(`token #${tokenCount} fetched`);
@@ -98,7 +121,14 @@ async function refresh() {
       socket.send(JSON.stringify({ event: "token.update", token }));
     }
   } catch (error) {
-    logEvent(`token refresh failed: ${error.message}`);
+    const left = (expiresAtMonotonic - performance.now()) / 1000;
+    if (left <= 0) {
+      logEvent(`token refresh failed: ${error.message}; the token has expired`);
+      return;
+    }
+    const wait = Math.min(FIRST_RETRY_SECONDS * 2 ** attempt, left);
+    logEvent(`token refresh failed: ${error.message}; retrying in ${wait.toFixed(1)} s`);
+    later(() => refresh(attempt + 1), wait);
   }
 }
 
@@ -122,6 +152,8 @@ function connect(token, claims) {
     const why = event.reason || "no reason given";
     show("connection", `closed (${event.code}): ${why}`, event.code === 1000 ? "" : "refused");
     logEvent(`connection closed (${event.code}): ${why}`);
+    // Nothing left to hand a token to: stop, including a refresh in flight.
+    stopped = true;
     clearTimeout(refreshTimer);
   });
 }
