@@ -72,8 +72,7 @@ trcap_py_minter_mint_each(MinterObject *self, PyObject *const *args, Py_ssize_t 
     if (trcap_py_check_nargs("mint_each", nargs, 4) < 0) {
         goto error;
     }
-    fields = trcap_py_escape_fields(args[1], &nfields, 0);
-    if (fields == NULL && PyErr_Occurred()) {
+    if (trcap_py_escape_fields(args[1], 0, &fields, &nfields) < 0) {
         goto error;
     }
     if (!Py_IS_TYPE(args[0], self->template_type)) {

@@ -12,13 +12,18 @@
  */
 
 /* Raises the error on top of OpenSSL's queue (or a generic one) and
- * clears the queue, so that no stale error is reported by a later call. */
+ * clears the queue, so that no stale error is reported by a later call.
+ * An allocation that failed inside OpenSSL is a MemoryError, as one that
+ * failed in Python would be; anything else is a RuntimeError. */
 void
 trcap_py_raise_openssl_error(const char *what)
 {
     unsigned long code = ERR_peek_last_error();
     const char *reason = code ? ERR_reason_error_string(code) : NULL;
-    if (reason) {
+    if (code && ERR_GET_REASON(code) == ERR_R_MALLOC_FAILURE) {
+        PyErr_NoMemory();
+    }
+    else if (reason) {
         PyErr_Format(PyExc_RuntimeError, "%s failed in OpenSSL: %s", what, reason);
     }
     else {

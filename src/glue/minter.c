@@ -45,11 +45,9 @@ minter_create(PyTypeObject *type, PyObject *key, const char *header, Py_ssize_t 
         goto error;
     }
     self->template_type = get_state(module)->template_type;
-    if (fields != NULL) {
-        self->fields = trcap_py_escape_fields(fields, &self->nfields, text_only);
-        if (self->fields == NULL && PyErr_Occurred()) {
-            goto error;
-        }
+    if (fields != NULL
+        && trcap_py_escape_fields(fields, text_only, &self->fields, &self->nfields) < 0) {
+        goto error;
     }
     if ((self->head = piece_arg(self, head, "head")) == NULL
         || (self->mid = piece_arg(self, mid, "mid")) == NULL

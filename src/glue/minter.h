@@ -94,7 +94,7 @@ typedef struct {
 
 int trcap_py_is_int(PyObject *o);
 int trcap_py_parts_from_args(PyObject *const *args, Py_ssize_t nargs, trcap_part *parts);
-trcap_part *trcap_py_escape_fields(PyObject *fields, Py_ssize_t *n, int text_only);
+int trcap_py_escape_fields(PyObject *fields, int text_only, trcap_part **out, Py_ssize_t *n);
 int trcap_py_check_piece(PyTypeObject *template_type, PyObject *o, Py_ssize_t nfields, const char *name);
 size_t trcap_py_piece_count(PyObject *piece);
 trcap_part *trcap_py_piece_parts(PyObject *piece, const trcap_part *fields, trcap_part *parts);

@@ -74,11 +74,11 @@ trcap_py_parts_from_args(PyObject *const *args, Py_ssize_t nargs, trcap_part *pa
 
 /* The fields of templates: a tuple of str (written JSON-escaped, without
  * quotes) and int (in decimal); with `text_only`, of non-empty str only.
- * Returns one PyMem block holding the parts followed by the escaped text
- * they point into; *n gets the count.  NULL with an exception on error,
- * NULL without one for an empty tuple. */
-trcap_part *
-trcap_py_escape_fields(PyObject *fields, Py_ssize_t *n, int text_only)
+ * Sets *out to one PyMem block holding the parts followed by the escaped
+ * text they point into, and *n to the count: 0 on success (*out NULL for
+ * an empty tuple: no fields, nothing to free), -1 with an exception. */
+int
+trcap_py_escape_fields(PyObject *fields, int text_only, trcap_part **out, Py_ssize_t *n)
 {
     trcap_part *parts = NULL;
     unsigned char *p;
@@ -86,7 +86,9 @@ trcap_py_escape_fields(PyObject *fields, Py_ssize_t *n, int text_only)
     uint64_t plain = 0;  /* bit i: field i needs no escape (the first 64) */
     Py_ssize_t count;
     trcap_status st = TRCAP_OK;
+    int rc = -1;
 
+    *out = NULL;
     *n = 0;
     if (!PyTuple_Check(fields)) {
         PyErr_Format(PyExc_TypeError, "fields must be a tuple, not %.100s",
@@ -95,6 +97,7 @@ trcap_py_escape_fields(PyObject *fields, Py_ssize_t *n, int text_only)
     }
     count = PyTuple_GET_SIZE(fields);
     if (count == 0) {
+        rc = 0;
         goto error;
     }
     for (Py_ssize_t i = 0; i < count; i++) {
@@ -166,16 +169,18 @@ trcap_py_escape_fields(PyObject *fields, Py_ssize_t *n, int text_only)
             parts[i].bytes = NULL;
             parts[i].length = 0;
             if (int64_of(o, &parts[i].number) < 0) {
-                PyMem_Free(parts);
-                parts = NULL;
                 goto error;
             }
         }
     }
+    *out = parts;  /* now owned by the caller */
+    parts = NULL;
     *n = count;
+    rc = 0;
 
 error:
-    return parts;
+    PyMem_Free(parts);
+    return rc;
 }
 
 /* ---- templates ---------------------------------------------------------- */
