@@ -32,8 +32,12 @@ trcap_py_raise_openssl_error(const char *what)
     ERR_clear_error();
 }
 
-/* The one place a core status becomes an exception.  `what` names the
- * value or the operation for the message. */
+/* Turns a core status into an exception, for every status but the
+ * decoder's two: TRCAP_ERR_MALFORMED carries a trcap_error_detail and
+ * TRCAP_ERR_SIGNATURE a verdict, which decoder.c raises as the package's
+ * MalformedTokenError (raise_malformed) and InvalidSignatureError
+ * (decode_jws) from the module state.  `what` names the value or the
+ * operation for the message. */
 void
 trcap_py_raise_status(trcap_status st, const char *what)
 {
@@ -56,7 +60,7 @@ trcap_py_raise_status(trcap_status st, const char *what)
                      what);
         break;
     /* The decoder raises its own errors for these (raise_malformed and
-     * decode_jws); reaching here is a bug in the module file. */
+     * decode_jws); reaching here is a bug in the glue. */
     case TRCAP_ERR_MALFORMED:
     case TRCAP_ERR_SIGNATURE:
         PyErr_Format(PyExc_SystemError, "%s: decoding status %d not handled", what, (int)st);

@@ -4,11 +4,19 @@
 #include <string.h>
 
 #include "buffer.h"
+#include "json_reader.h"
 #include "json_writer.h"
 
-/* JSON nesting allowed in a filter value: deep enough for any real
- * filter, shallow enough to stop a self-referencing dict early. */
-#define MAX_JSON_DEPTH 32
+/* JSON nesting the writer allows below where it starts (a filter starts at
+ * 1, json_value() at 0): deep enough for any real filter or claim, shallow
+ * enough to stop a self-referencing dict early.  Not the decoder's limit,
+ * TRCAP_JSON_MAX_DEPTH (64), which the module exports as MAX_JSON_DEPTH:
+ * a filter sits three containers down in a payload (claims, policies,
+ * policy), and with this margin every token the writer accepts is one the
+ * decoder reads back (tests/test_json.py). */
+#define WRITER_MAX_DEPTH 32
+_Static_assert(WRITER_MAX_DEPTH + 3 <= TRCAP_JSON_MAX_DEPTH,
+               "a token the writer accepts must be one the decoder reads");
 
 /* ---------------------------------------------------------------------
  * JSON of Python values, into a growable buffer
@@ -187,10 +195,10 @@ error:
 static int
 append_json_value(trcap_buffer *b, PyObject *o, const char *name, int depth)
 {
-    if (depth > MAX_JSON_DEPTH) {
+    if (depth > WRITER_MAX_DEPTH) {
         PyErr_Format(PyExc_ValueError,
                      "%s is nested more than %d levels deep (or contains itself)",
-                     name, MAX_JSON_DEPTH);
+                     name, WRITER_MAX_DEPTH);
         return -1;
     }
     if (o == Py_None) {

@@ -1,20 +1,31 @@
 /*
- * twilio_trcap._core: the one file of the C core that includes Python.h.
+ * twilio_trcap._core: the module, its state and its initialisation.
  *
- * It turns Python objects into the byte strings, texts and numbers the
- * pure-C files take (text.h, json_writer.h, token.h, hmac_sha256.h), and
- * their status codes into exceptions (raise_status).  Every public name and
- * docstring a user sees lives in the Python package; this surface is
- * private and kept small:
+ * The glue (src/glue/, the only C that includes Python.h) turns Python
+ * objects into the byte strings, texts and numbers the pure-C core
+ * (src/core/) takes, and the core's statuses into exceptions (errors.c).
+ * Every public name and docstring a user sees lives in the Python package;
+ * this surface is private and kept small (twilio_trcap/_core.pyi types it):
  *
- *   Minter(key, ...)             a keyed HS256 signer holding a policy list:
- *                                sign(*parts) / mint(*tail) -> str
+ *   Template(items)              a payload template: JSON text and field
+ *                                numbers (template.c)
+ *   Minter(key, header, *, head, mid, end, fields, name)
+ *   Minter.for_template(key, fields, head, policies, mid, end, name)
+ *                                a keyed HS256 signer holding a policy list
+ *                                (minter.c): sign(*parts) / mint(*tail) -> str,
+ *                                add_policy, add_policy_template,
+ *                                set_policies, policies(); mint_each(template,
+ *                                fields, slot, values) -> [str] (batch.c)
  *   json_string(text)            the JSON literal of a str, as bytes
  *   json_value(value, name)      JSON of dict/list/str/int/float/bool/None
  *   policy_json(url, method, allow, query_filter, post_filter)
+ *                                (json_value.c)
  *   decode_jws(token, key, algorithms) -> (header, claims), verified
+ *                                (decoder.c)
+ *   openssl_version, MAX_TOKEN_LENGTH, MAX_HEADER_LENGTH, MAX_JSON_DEPTH
+ *                                constants (the last three the decoder's)
  *
- * Multi-phase initialisation (PEP 489) with module state and a heap type:
+ * Multi-phase initialisation (PEP 489) with module state and heap types:
  * the process holds no mutable global state of ours.
  */
 #include "module.h"
