@@ -1,3 +1,8 @@
+/*
+ * Minter.mint_each (listed in minter.c's methods): one token per value of a
+ * template's slot, measured and allocated under the GIL, then written and
+ * signed without it.
+ */
 #include "minter.h"
 
 #include <string.h>

@@ -1,3 +1,6 @@
+/*
+ * decode_jws, the module's decoder (the section below describes it).
+ */
 #include "module.h"
 
 #include <math.h>

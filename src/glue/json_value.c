@@ -1,3 +1,8 @@
+/*
+ * JSON of Python values, as json.dumps writes them (the section below says
+ * exactly how), and the module functions that return it: json_string,
+ * json_value and policy_json.
+ */
 #include "module.h"
 
 #include <math.h>
