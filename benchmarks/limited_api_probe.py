@@ -4,7 +4,7 @@ what abi3 would cost (docs/distribution.md, "abi3").  Not part of the build.
 
     python benchmarks/limited_api_probe.py OUTDIR
 
-copies src/ to OUTDIR/src, rewrites the copy of _core.c for
+copies src/ to OUTDIR/src, rewrites the copy of the glue (src/glue/) for
 Py_LIMITED_API=0x030b0000 and builds it into OUTDIR/lib (next to a copy
 of twilio_trcap/), so that
 
@@ -24,8 +24,9 @@ and then decoded into a str (the limited API cannot write into a new
 str), text read through PyUnicode_AsUTF8AndSize (ASCII) or a UCS-4 copy
 (leaked: experiment only), type slots through PyType_GetSlot.  Not kept
 correct: mint_many returns bytes; error messages say "object" for type
-names.  Each rewrite asserts its target exists, so the script fails loudly
-once src/_core.c has changed under it (written against issue 8's branch).
+names.  Each rewrite asserts its target exists somewhere in the glue, so the
+script fails loudly once src/glue/ has changed under it (written against
+issue 8's branch, moved to the split glue of issue 10).
 """
 
 from __future__ import annotations
@@ -99,12 +100,12 @@ TEXT_OF_LIMITED = """    Py_ssize_t n;
 
 # After each token write: the bytes buffer becomes the str.
 TO_STR = """    if (st != TRCAP_OK) {
-        raise_status(st, "signing the token");
+        trcap_py_raise_status(st, "signing the token");
         Py_CLEAR(token);
     }
 """
 TO_STR_LIMITED = """    if (st != TRCAP_OK) {
-        raise_status(st, "signing the token");
+        trcap_py_raise_status(st, "signing the token");
         Py_CLEAR(token);
     }
     else {
@@ -114,15 +115,24 @@ TO_STR_LIMITED = """    if (st != TRCAP_OK) {
 """
 
 
-def rewrite(text: str) -> str:
-    def sub(old: str, new: str, count: int | None = None) -> None:
-        nonlocal text
-        found = text.count(old)
-        assert found and (count is None or found == count), (old, found)
-        text = text.replace(old, new)
+def rewrite(files: dict[str, str]) -> dict[str, str]:
+    """The glue's files (name -> text), rewritten; each target is counted
+    over all of them."""
 
-    sub("#include <Python.h>\n", "#define Py_LIMITED_API 0x030b0000\n#include <Python.h>\n")
-    sub("#include <structmember.h>\n", "#include <structmember.h>\n" + SHIM, 1)
+    def sub(old: str, new: str, count: int | None = None) -> None:
+        found = sum(text.count(old) for text in files.values())
+        assert found and (count is None or found == count), (old, found)
+        for name in files:
+            files[name] = files[name].replace(old, new)
+
+    def subn(pattern: str, new: str) -> None:
+        found = 0
+        for name in files:
+            files[name], n = re.subn(pattern, new, files[name])
+            found += n
+        assert found > 0, pattern
+
+    sub("#include <Python.h>\n", "#define Py_LIMITED_API 0x030b0000\n#include <Python.h>\n" + SHIM, 1)
     sub(TEXT_OF, TEXT_OF_LIMITED, 1)
     sub("return PyUnicode_New((Py_ssize_t)size, 127);",
         "return PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);", 1)
@@ -131,17 +141,14 @@ def rewrite(text: str) -> str:
             if (str != NULL) {
                 memcpy(PyUnicode_1BYTE_DATA(str), s->bytes, s->length);
             }""", """            str = PyUnicode_DecodeASCII((const char *)s->bytes, (Py_ssize_t)s->length, NULL);""", 1)
-    sub("PyType_GetModuleByDef(type, &core_module)", "PyType_GetModule(type)", 1)
+    sub("PyType_GetModuleByDef(type, &trcap_py_module)", "PyType_GetModule(type)", 1)
     sub("*p = PyUnicode_1BYTE_DATA(token);",
         "*p = (const unsigned char *)PyUnicode_AsUTF8AndSize(token, NULL);", 1)
     sub("PyLong_Type.tp_repr(o)", "PyObject_Repr(o)", 1)  # differs for int subclasses only
-    text, n = re.subn(r"Py_TYPE\(([^()]*)\)->tp_name", '"object"', text)
-    assert n > 0
-    text, n = re.subn(r"(\w+)->tp_alloc\(", r"((allocfunc)PyType_GetSlot(\1, Py_tp_alloc))(", text)
-    assert n > 0
-    text, n = re.subn(r"(\w+)->tp_free\(", r"((freefunc)PyType_GetSlot(\1, Py_tp_free))(", text)
-    assert n > 0
-    return text
+    subn(r"Py_TYPE\(([^()]*)\)->tp_name", '"object"')
+    subn(r"(\w+)->tp_alloc\(", r"((allocfunc)PyType_GetSlot(\1, Py_tp_alloc))(")
+    subn(r"(\w+)->tp_free\(", r"((freefunc)PyType_GetSlot(\1, Py_tp_free))(")
+    return files
 
 
 SAMPLE = r"""
@@ -193,8 +200,9 @@ def main() -> int:
     out = Path(sys.argv[1]).resolve()
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(ROOT / "src", out / "src")
-    core = out / "src" / "_core.c"
-    core.write_text(rewrite(core.read_text()))
+    glue = {p.name: p.read_text() for p in (out / "src" / "glue").glob("*.[ch]")}
+    for name, text in rewrite(glue).items():
+        (out / "src" / "glue" / name).write_text(text)
     shutil.copytree(ROOT / "twilio_trcap", out / "lib" / "twilio_trcap",
                     ignore=shutil.ignore_patterns("*.so", "__pycache__"))
     cc = sysconfig.get_config_var("CC").split()
@@ -203,8 +211,8 @@ def main() -> int:
            # The limited API's Py_TYPE/Py_SIZE/Py_XDECREF take PyObject *,
            # where the full API's macros cast: warnings, not errors, here.
            "-Wno-incompatible-pointer-types", "-Wno-unused-function", "-Wno-unused-parameter",
-           f"-I{out / 'src'}", f"-I{sysconfig.get_paths()['include']}",
-           *sorted(map(str, (out / "src").glob("*.c"))), "-lcrypto", "-o", str(target)]
+           f"-I{out / 'src' / 'core'}", f"-I{sysconfig.get_paths()['include']}",
+           *sorted(map(str, (out / "src").glob("*/*.c"))), "-lcrypto", "-o", str(target)]
     subprocess.run(cmd, check=True)
     print(target)
     if "--compare" in sys.argv[2:]:

@@ -13,16 +13,27 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SRC = ROOT / "src"
-CORE = sorted(p for p in SRC.glob("*.c") if p.name != "_core.c")
+SRC = ROOT / "src" / "core"
+CORE = sorted(SRC.glob("*.c"))
 
 
 def test_core_files_do_not_include_python() -> None:
-    # Only the module file may include Python.h: the rest takes bytes and
-    # lengths and returns a status, so that it can be tested and fuzzed alone.
+    # src/core/ takes bytes and lengths and returns a status, so that it
+    # can be tested and fuzzed alone; only src/glue/ includes Python.h.
     assert CORE, "no core sources found"
     for path in CORE + sorted(SRC.glob("*.h")):
         assert "Python.h" not in path.read_text(), path.name
+
+
+def test_src_holds_only_the_core_and_the_glue() -> None:
+    # The folder is the rule: a C file directly in src/, or in a third
+    # folder, would be built by setup.py without either side's checks.
+    assert sorted(p.name for p in (ROOT / "src").iterdir()) == ["core", "glue"]
+    # Python.h comes first in every glue file (it sets feature macros the
+    # C library's headers read), through module.h or minter.h.
+    for path in sorted((ROOT / "src" / "glue").glob("*.c")):
+        first = next(line for line in path.read_text().splitlines() if line.startswith("#include"))
+        assert first in ('#include "module.h"', '#include "minter.h"'), path.name
 
 
 # Each C test program and the fewest checks it must report passing.

@@ -1,6 +1,6 @@
 """Regressions for hazards found in review of the C core: each test failed
 (a crash, an over-read, a use-after-free, a secret left in memory) before
-its fix in src/_core.c or src/jws_decode.c."""
+its fix in src/glue/ or src/core/jws_decode.c."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from twilio_trcap import _core
+from twilio_trcap.decode import MAX_JSON_DEPTH
 
 
 def dumps(value: object) -> bytes:
@@ -74,6 +75,29 @@ def test_non_str_keys_are_refused() -> None:
 def test_non_json_values_are_refused() -> None:
     with pytest.raises(TypeError, match="post_filter must hold only JSON values.*set"):
         _core.json_value({"x": {1}}, "post_filter")
+
+
+def test_the_deepest_filter_written_is_a_token_the_decoder_reads() -> None:
+    # Two limits: the writer's (32 levels below where it starts; a filter
+    # starts at 1) and the decoder's, MAX_JSON_DEPTH (64).  A filter sits
+    # three containers down in a payload, so the writer's deepest is read.
+    def nested(levels: int) -> dict:
+        value: dict = {}
+        for _ in range(levels - 1):
+            value = {"a": value}
+        return value
+
+    accepted = []
+    for levels in range(1, 40):
+        try:
+            accepted.append(_core.policy_json("u", "GET", True, None, nested(levels)))
+        except ValueError as error:
+            assert "nested more than 32 levels" in str(error)
+    assert len(accepted) == 32
+    token = _core.Minter("k").sign(b'{"policies":[', accepted[-1], b"]}")
+    _, claims = _core.decode_jws(token, "k", ("HS256",))
+    assert claims["policies"][0]["post_filter"] == nested(32)
+    assert 32 + 3 <= MAX_JSON_DEPTH == 64
 
 
 def test_self_reference_is_an_error_not_a_crash() -> None:

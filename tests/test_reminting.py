@@ -3,7 +3,7 @@
 The first token after the policies change is written from scratch; from the
 second on, the core copies the encoded prefix (header, payload up to the
 time claim) and resumes the HMAC from the state it kept after it
-(src/token.h, trcap_prepared).  Here every re-minted token is compared with
+(src/core/token.h, trcap_prepared).  Here every re-minted token is compared with
 the token a new object mints, from scratch, at the same time, and with
 PyJWT's re-encoding of its payload.
 """

@@ -115,6 +115,20 @@ def test_for_template_wants_non_empty_text_fields() -> None:
     assert minter.policies() == [b"1", b"{a}"]
 
 
+def test_an_empty_tuple_of_fields_is_no_fields() -> None:
+    # Valid everywhere fields are taken; a template can then refer to none.
+    head = Template((b'{"a":1}',))
+    assert _core.Minter("k", head=head, fields=()).mint() == _core.Minter("k").sign(b'{"a":1}')
+    minter = _core.Minter.for_template("k", (), head, (b"[]",), b"", b"", "key")
+    assert minter.policies() == [b"[]"]
+    with pytest.raises(ValueError, match="head refers to field 0 of 0"):
+        _core.Minter("k", head=Template((0,)), fields=())
+    with pytest.raises(ValueError, match="template refers to field 0 of 0"):
+        _core.Minter("k").mint_each(Template((b'"', 0, b'"')), (), 0, ["a"])
+    with pytest.raises(ValueError, match="slot must be the index of a str field"):
+        _core.Minter("k").mint_each(head, (), 0, ["a"])
+
+
 def test_mint_each_bad_input() -> None:
     minter = _core.Minter("k")
     t = Template((b'{"w":"', 0, b'","e":', 1, b"}"))

@@ -1,4 +1,4 @@
-"""Stub for the compiled core (src/_core.c).  Private: use twilio_trcap."""
+"""Stub for the compiled core (src/glue/, over src/core/).  Private: use twilio_trcap."""
 
 from collections.abc import Iterable
 from typing import Any, final

@@ -5,7 +5,7 @@
 of reason): its size and three base64url segments, the header's JSON and
 fields, the algorithm, the HS256 signature, the payload's JSON, then the
 time claims ``nbf`` and ``exp``.  Everything up to the payload's JSON is
-done by the compiled core (``src/jws_decode.c``, ``src/json_reader.c``);
+done by the compiled core (``src/core/jws_decode.c``, ``src/core/json_reader.c``);
 the time claims are compared here, with Python's exact int/float
 comparisons, as PyJWT compares them.
 

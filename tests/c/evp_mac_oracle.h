@@ -1,7 +1,7 @@
 /*
  * OpenSSL's own HMAC (EVP_MAC), as an oracle for the C tests and fuzz
  * harnesses: the core computes HMAC-SHA256 as RFC 2104 over EVP_MD
- * (src/hmac_sha256.h, chosen because a SHA-256 state copies in one
+ * (src/core/hmac_sha256.h, chosen because a SHA-256 state copies in one
  * allocation where an EVP_MAC context takes about ten), and these checks
  * hold it to EVP_MAC's answers.  Test code only: nothing in src/ uses it.
  */

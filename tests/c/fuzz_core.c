@@ -6,8 +6,8 @@
  *   - the streaming base64url encoder: any split of the input encodes to
  *     what the one-shot encoder writes;
  *   - the UTF-8 writer: measured size equals bytes written.
- * Build: clang -fsanitize=fuzzer,address,undefined -Isrc tests/c/fuzz_core.c
- *        src/{base64url,json_writer,text}.c
+ * Build: clang -fsanitize=fuzzer,address,undefined -Isrc/core tests/c/fuzz_core.c
+ *        src/core/{base64url,json_writer,text}.c
  * .ci/run builds it with clang and runs it for a bounded number of inputs.
  */
 #include <stdint.h>

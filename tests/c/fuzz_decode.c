@@ -11,8 +11,8 @@
  *     own text, the signing input ends at the second dot, and verification
  *     under a fixed key runs without fault.
  * The first input byte picks the reader.  Build (as .ci/run does):
- *   clang -fsanitize=fuzzer,address,undefined -Isrc tests/c/fuzz_decode.c
- *         src/{base64url,json_reader,jws_decode,hmac_sha256}.c -lcrypto
+ *   clang -fsanitize=fuzzer,address,undefined -Isrc/core tests/c/fuzz_decode.c
+ *         src/core/{base64url,json_reader,jws_decode,hmac_sha256}.c -lcrypto
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -9,8 +9,8 @@
  * OpenSSL's EVP_MAC HMAC (the other implementation in hmac_sha256.h).
  * Every output buffer has exactly the token's size, so AddressSanitizer
  * sees a write past it.
- * Build: clang -fsanitize=fuzzer,address,undefined -Isrc tests/c/fuzz_token.c
- *        src/{base64url,hmac_sha256,json_writer,token}.c -lcrypto
+ * Build: clang -fsanitize=fuzzer,address,undefined -Isrc/core tests/c/fuzz_token.c
+ *        src/core/{base64url,hmac_sha256,json_writer,token}.c -lcrypto
  * .ci/run builds every tests/c/fuzz_*.c and runs it for a bounded number of
  * inputs.
  */

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "base64url.h"
 #include "buffer.h"
 #include "evp_mac_oracle.h"
@@ -20,6 +22,62 @@
 #include "token.h"
 
 #include "check.h"
+
+/* ---- OpenSSL's allocator, made to fail on demand ------------------------ */
+
+/* While set, every allocation OpenSSL makes fails (test code only). */
+static int fail_openssl_allocations;
+
+static void *
+test_malloc(size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    return fail_openssl_allocations ? NULL : malloc(n);
+}
+
+static void *
+test_realloc(void *p, size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    return fail_openssl_allocations ? NULL : realloc(p, n);
+}
+
+static void
+test_free(void *p, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    free(p);
+}
+
+/* An allocation that fails inside OpenSSL is TRCAP_ERR_NOMEM (the glue's
+ * MemoryError), not TRCAP_ERR_CRYPTO (a RuntimeError). */
+static void
+test_openssl_allocation_failures(const EVP_MD *sha256)
+{
+    static const unsigned char key[] = "key";
+    static const unsigned char header_b64[] = "eyJhbGciOiJIUzI1NiJ9";
+    trcap_part part = {(const unsigned char *)"{}", 2, 0};
+    trcap_hmac_key hkey = TRCAP_HMAC_KEY_INIT;
+    trcap_prepared pp = TRCAP_PREPARED_INIT;
+    trcap_status st;
+
+    fail_openssl_allocations = 1;
+    st = trcap_hmac_key_set(&hkey, sha256, key, sizeof key - 1);
+    fail_openssl_allocations = 0;
+    CHECK(st == TRCAP_ERR_NOMEM && hkey.inner == NULL && hkey.outer == NULL,
+          "keying without memory: status %d", (int)st);
+
+    CHECK(trcap_hmac_key_set(&hkey, sha256, key, sizeof key - 1) == TRCAP_OK, "keying");
+    fail_openssl_allocations = 1;
+    st = trcap_prepared_set(&pp, header_b64, sizeof header_b64 - 1, &part, 1, &hkey);
+    fail_openssl_allocations = 0;
+    CHECK(st == TRCAP_ERR_NOMEM && pp.text == NULL && pp.state == NULL,
+          "preparing a prefix without memory: status %d", (int)st);
+    trcap_hmac_key_release(&hkey);
+}
 
 static void
 to_hex(const unsigned char *p, size_t n, char *out)
@@ -491,6 +549,9 @@ test_buffer(void)
 int
 main(void)
 {
+    /* Before OpenSSL allocates anything, or it refuses. */
+    CHECK(CRYPTO_set_mem_functions(test_malloc, test_realloc, test_free),
+          "CRYPTO_set_mem_functions");
     EVP_MAC *mac = oracle_hmac_fetch();
     CHECK(mac != NULL, "EVP_MAC_fetch(HMAC)");
     if (mac != NULL) {
@@ -500,6 +561,7 @@ main(void)
             test_rfc4231(mac, sha256);
             test_rfc7515_a1(sha256);
             test_prepared(sha256);
+            test_openssl_allocation_failures(sha256);
             EVP_MD_free(sha256);
         }
         EVP_MAC_free(mac);

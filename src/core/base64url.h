@@ -18,9 +18,11 @@ unsigned char *trcap_b64url_encode(unsigned char *out,
                                    const unsigned char *in, size_t n);
 
 /*
- * The same encoding fed in pieces: a token's payload arrives as several
- * byte strings and numbers, and is encoded straight into the token without
- * first being joined.  Up to two bytes wait in `pending` between pieces.
+ * The same encoding fed in pieces, for a prepared prefix (token.h,
+ * trcap_prepared_set): its parts are encoded without first being joined,
+ * and the last 0-2 bytes left in `pending` become the prefix's `rest`.  A
+ * token's payload does not go through it (token.c encodes that in place).
+ * Up to two bytes wait in `pending` between pieces.
  */
 typedef struct {
     unsigned char pending[3];

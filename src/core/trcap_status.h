@@ -1,8 +1,10 @@
 /*
- * Status codes shared by the pure-C core (every src/ file but the module
- * file).  Core functions never raise: they return one of these, and the
- * module file turns it into a Python exception in one place
- * (raise_status() in _core.c).
+ * Status codes shared by the pure-C core (src/core/).  Core functions never
+ * raise: they return one of these, and the glue (src/glue/) turns it into a
+ * Python exception: trcap_py_raise_status() in errors.c for every status
+ * but the decoder's TRCAP_ERR_MALFORMED and TRCAP_ERR_SIGNATURE, which
+ * decoder.c raises as the package's MalformedTokenError and
+ * InvalidSignatureError (docs/design.md, "Errors").
  */
 #ifndef TRCAP_STATUS_H
 #define TRCAP_STATUS_H

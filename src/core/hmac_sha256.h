@@ -52,7 +52,8 @@ typedef struct {
 #define TRCAP_HMAC_KEY_INIT {NULL, NULL}
 
 /* Prepares `key` (any length; RFC 2104 hashes a key longer than the block
- * first).  On failure `k` is left released. */
+ * first).  TRCAP_ERR_NOMEM if a context cannot be allocated, else
+ * TRCAP_ERR_CRYPTO if OpenSSL fails.  On failure `k` is left released. */
 trcap_status trcap_hmac_key_set(trcap_hmac_key *k, const EVP_MD *sha256,
                                 const unsigned char *key, size_t keylen);
 

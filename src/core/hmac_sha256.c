@@ -12,23 +12,33 @@ trcap_sha256_fetch(void)
     return EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-/* A new SHA-256 context that has absorbed `block` (one key block). */
-static EVP_MD_CTX *
-key_state(const EVP_MD *sha256, const unsigned char block[TRCAP_SHA256_BLOCK_SIZE])
+/* *state: a new SHA-256 context that has absorbed `block` (one key
+ * block).  A context that cannot be allocated is TRCAP_ERR_NOMEM (a
+ * MemoryError, not an OpenSSL failure); *state is NULL on failure. */
+static trcap_status
+key_state(const EVP_MD *sha256, const unsigned char block[TRCAP_SHA256_BLOCK_SIZE],
+          EVP_MD_CTX **state)
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    trcap_status st = TRCAP_ERR_NOMEM;
+
     if (ctx == NULL) {
         goto error;
     }
+    st = TRCAP_ERR_CRYPTO;
     if (!EVP_DigestInit_ex(ctx, sha256, NULL)
         || !EVP_DigestUpdate(ctx, block, TRCAP_SHA256_BLOCK_SIZE)) {
         goto error;
     }
-    return ctx;
+    st = TRCAP_OK;
 
 error:
-    EVP_MD_CTX_free(ctx);
-    return NULL;
+    if (st != TRCAP_OK) {
+        EVP_MD_CTX_free(ctx);  /* NULL-safe */
+        ctx = NULL;
+    }
+    *state = ctx;
+    return st;
 }
 
 trcap_status
@@ -52,15 +62,14 @@ trcap_hmac_key_set(trcap_hmac_key *k, const EVP_MD *sha256,
     for (size_t i = 0; i < sizeof block; i++) {
         block[i] ^= 0x36;  /* ipad */
     }
-    k->inner = key_state(sha256, block);
+    st = key_state(sha256, block, &k->inner);
+    if (st != TRCAP_OK) {
+        goto error;
+    }
     for (size_t i = 0; i < sizeof block; i++) {
         block[i] ^= 0x36 ^ 0x5c;  /* from ipad to opad */
     }
-    k->outer = key_state(sha256, block);
-    if (k->inner == NULL || k->outer == NULL) {
-        goto error;
-    }
-    st = TRCAP_OK;
+    st = key_state(sha256, block, &k->outer);
 
 error:
     OPENSSL_cleanse(block, sizeof block);

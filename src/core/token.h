@@ -6,8 +6,9 @@
  * where the MAC is over the ASCII of the first two segments and the dot
  * (RFC 7515 section 5.1, step 6).  The token is measured first and then
  * written once into memory the caller allocated for exactly that size: the
- * payload goes through a streaming base64url encoder straight into the
- * token, and the signing input is the token's own first bytes.
+ * payload's JSON is laid out in the token's own memory and base64url-
+ * encoded there in one pass ("Encoding in place" in token.c), and the
+ * signing input is the token's own first bytes.
  *
  * The payload is given as parts: literal byte strings (already JSON) and
  * integers, which are written in decimal (the time claims).

@@ -1,0 +1,213 @@
+/*
+ * Minter.mint_each (listed in minter.c's methods): one token per value of a
+ * template's slot, measured and allocated under the GIL, then written and
+ * signed without it.
+ */
+#include "minter.h"
+
+#include <string.h>
+
+#include "json_writer.h"
+
+/* ---- many tokens, the GIL released ------------------------------------- */
+
+/* What mint_each() needs once the GIL is released: plain C data only. */
+typedef struct {
+    trcap_part *parts;       /* the template's parts; slot items re-pointed per value */
+    size_t nparts;
+    size_t *slot_at;         /* indices of the parts that are the slot */
+    size_t nslots;
+    trcap_text *values;      /* views of the values' storage (kept alive by a tuple) */
+    size_t base_size;        /* payload bytes but the slots */
+    /* The new token strs, owned here (tokens[0..made)) until the list is
+     * built after the GIL is back: nothing else can reach them meanwhile
+     * (a str is not tracked by the garbage collector, a list would be). */
+    PyObject **tokens;
+    size_t made;
+    size_t count;
+    unsigned char *scratch;  /* room for the largest escaped value */
+} batch;
+
+/* Writes every token; runs without the GIL, so it touches no Python
+ * object but the str storage it was handed. */
+static trcap_status
+write_batch(batch *b, const unsigned char *header_b64, size_t header_b64_length,
+            const trcap_hmac_key *key)
+{
+    trcap_status st = TRCAP_OK;
+    EVP_MD_CTX *run = EVP_MD_CTX_new();  /* this call's own: the Minter's is not */
+
+    if (run == NULL) {
+        return TRCAP_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < b->count && st == TRCAP_OK; i++) {
+        unsigned char *q = trcap_json_string_write(b->scratch, &b->values[i]);
+        size_t escaped = (size_t)(q - b->scratch) - 2;  /* inside the quotes */
+        for (size_t j = 0; j < b->nslots; j++) {
+            trcap_part *part = &b->parts[b->slot_at[j]];
+            part->bytes = b->scratch + 1;
+            part->length = escaped;
+        }
+        /* Measured under the GIL: it cannot overflow now. */
+        st = trcap_token_write(PyUnicode_1BYTE_DATA(b->tokens[i]), header_b64,
+                               header_b64_length, b->parts, b->nparts,
+                               b->base_size + b->nslots * escaped, key, run);
+    }
+    EVP_MD_CTX_free(run);
+    return st;
+}
+
+const char trcap_py_minter_mint_each_doc[] = PyDoc_STR(
+"mint_each(template, fields, slot, values, /)\n--\n\n"
+"A list with one token per item of `values` (non-empty str): the payload is\n"
+"`template` with `fields` (a tuple of str and int), field `slot`\n"
+"replaced by the item.  This Minter's policies, head, mid and end are\n"
+"not used.  The GIL is released while the tokens are written and signed.");
+
+PyObject *
+trcap_py_minter_mint_each(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    batch b = {0};
+    PyObject *values = NULL, *result = NULL;
+    trcap_part *fields = NULL;
+    Py_ssize_t nfields = 0, slot;
+    size_t scratch_size = 2;
+    trcap_status st;
+
+    if (trcap_py_check_nargs("mint_each", nargs, 4) < 0) {
+        goto error;
+    }
+    if (trcap_py_escape_fields(args[1], 0, &fields, &nfields) < 0) {
+        goto error;
+    }
+    if (!Py_IS_TYPE(args[0], self->template_type)) {
+        PyErr_Format(PyExc_TypeError, "template must be a Template, not %.100s",
+                     Py_TYPE(args[0])->tp_name);
+        goto error;
+    }
+    if (trcap_py_check_piece(self->template_type, args[0], nfields, "template") < 0) {
+        goto error;
+    }
+    if (!trcap_py_is_int(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "slot must be an int");
+        goto error;
+    }
+    slot = PyLong_AsSsize_t(args[2]);
+    if (slot == -1 && PyErr_Occurred()) {
+        goto error;
+    }
+    if (slot < 0 || slot >= nfields || fields[slot].bytes == NULL) {
+        PyErr_SetString(PyExc_ValueError, "slot must be the index of a str field");
+        goto error;
+    }
+    /* Our own tuple: the values stay alive, and unchanged, without the GIL. */
+    values = PySequence_Tuple(args[3]);
+    if (values == NULL) {
+        goto error;
+    }
+
+    /* Measure: the template with an empty slot, plus each value's escape. */
+    b.nparts = trcap_py_piece_count(args[0]);
+    b.count = (size_t)PyTuple_GET_SIZE(values);
+    b.parts = PyMem_New(trcap_part, b.nparts ? b.nparts : 1);
+    b.slot_at = PyMem_New(size_t, b.nparts ? b.nparts : 1);
+    b.values = PyMem_New(trcap_text, b.count ? b.count : 1);
+    b.tokens = PyMem_New(PyObject *, b.count ? b.count : 1);
+    if (b.parts == NULL || b.slot_at == NULL || b.values == NULL || b.tokens == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    fields[slot].length = 0;
+    (void)trcap_py_piece_parts(args[0], fields, b.parts);
+    for (size_t i = 0; i < b.nparts; i++) {
+        const template_entry *e = &((TemplateObject *)args[0])->entries[i];
+        if (e->bytes == NULL && e->length == (size_t)slot) {
+            b.slot_at[b.nslots++] = i;
+        }
+    }
+    st = trcap_payload_size(b.parts, b.nparts, &b.base_size);
+    if (st != TRCAP_OK) {
+        trcap_py_raise_status(st, "the token");
+        goto error;
+    }
+    for (size_t i = 0; i < b.count; i++) {
+        PyObject *v = PyTuple_GET_ITEM(values, (Py_ssize_t)i);  /* borrowed */
+        size_t escaped, payload_size = b.base_size, token_size;
+        if (!PyUnicode_Check(v)) {
+            PyErr_Format(PyExc_TypeError, "values[%zu] must be str, not %.100s",
+                         i, Py_TYPE(v)->tp_name);
+            goto error;
+        }
+        if (PyUnicode_GET_LENGTH(v) == 0) {
+            PyErr_Format(PyExc_ValueError, "values[%zu] must not be empty", i);
+            goto error;
+        }
+        if (trcap_py_text_of(v, &b.values[i]) < 0) {
+            goto error;
+        }
+        st = trcap_json_string_size(&b.values[i], &escaped);
+        for (size_t j = 0; st == TRCAP_OK && j < b.nslots; j++) {
+            if (payload_size > SIZE_MAX - (escaped - 2)) {
+                st = TRCAP_ERR_OVERFLOW;
+            }
+            else {
+                payload_size += escaped - 2;
+            }
+        }
+        if (st == TRCAP_OK) {
+            st = trcap_token_size(self->header_b64_length, payload_size, &token_size);
+        }
+        if (st != TRCAP_OK) {
+            trcap_py_raise_status(st, "the token");
+            goto error;
+        }
+        if (escaped > scratch_size) {
+            scratch_size = escaped;
+        }
+        b.tokens[i] = trcap_py_new_token(token_size);
+        if (b.tokens[i] == NULL) {
+            goto error;
+        }
+        b.made = i + 1;
+    }
+    b.scratch = PyMem_Malloc(scratch_size);
+    if (b.scratch == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+
+    /* Write.  Only this call knows the new str objects, the values are held
+     * by our tuple, and the key states are read-only once set: the GIL can
+     * go. */
+    Py_BEGIN_ALLOW_THREADS
+    st = write_batch(&b, self->header_b64, self->header_b64_length, &self->key);
+    Py_END_ALLOW_THREADS
+    if (st != TRCAP_OK) {
+        trcap_py_raise_status(st, "signing the tokens");
+        goto error;
+    }
+    result = PyList_New((Py_ssize_t)b.count);
+    if (result == NULL) {
+        goto error;
+    }
+    for (size_t i = 0; i < b.count; i++) {
+        PyList_SET_ITEM(result, (Py_ssize_t)i, b.tokens[i]);  /* reference moved to result */
+    }
+    b.made = 0;
+    goto done;
+
+error:
+    Py_CLEAR(result);
+done:
+    for (size_t i = 0; i < b.made; i++) {
+        Py_DECREF(b.tokens[i]);
+    }
+    PyMem_Free(b.scratch);
+    PyMem_Free(b.parts);
+    PyMem_Free(b.slot_at);
+    PyMem_Free(b.values);
+    PyMem_Free(b.tokens);
+    PyMem_Free(fields);
+    Py_XDECREF(values);
+    return result;
+}

@@ -1,0 +1,193 @@
+/*
+ * twilio_trcap._core: the module, its state and its initialisation.
+ *
+ * The glue (src/glue/, the only C that includes Python.h) turns Python
+ * objects into the byte strings, texts and numbers the pure-C core
+ * (src/core/) takes, and the core's statuses into exceptions (errors.c).
+ * Every public name and docstring a user sees lives in the Python package;
+ * this surface is private and kept small (twilio_trcap/_core.pyi types it):
+ *
+ *   Template(items)              a payload template: JSON text and field
+ *                                numbers (template.c)
+ *   Minter(key, header, *, head, mid, end, fields, name)
+ *   Minter.for_template(key, fields, head, policies, mid, end, name)
+ *                                a keyed HS256 signer holding a policy list
+ *                                (minter.c): sign(*parts) / mint(*tail) -> str,
+ *                                add_policy, add_policy_template,
+ *                                set_policies, policies(); mint_each(template,
+ *                                fields, slot, values) -> [str] (batch.c)
+ *   json_string(text)            the JSON literal of a str, as bytes
+ *   json_value(value, name)      JSON of dict/list/str/int/float/bool/None
+ *   policy_json(url, method, allow, query_filter, post_filter)
+ *                                (json_value.c)
+ *   decode_jws(token, key, algorithms) -> (header, claims), verified
+ *                                (decoder.c)
+ *   openssl_version, MAX_TOKEN_LENGTH, MAX_HEADER_LENGTH, MAX_JSON_DEPTH
+ *                                constants (the last three the decoder's)
+ *
+ * Multi-phase initialisation (PEP 489) with module state and heap types:
+ * the process holds no mutable global state of ours.
+ */
+#include "module.h"
+
+#include <openssl/crypto.h>
+
+#include "json_reader.h"
+#include "jws_decode.h"
+
+/* ---------------------------------------------------------------------
+ * Module
+ */
+
+static PyMethodDef core_functions[] = {
+    {"json_string", trcap_py_json_string, METH_O, trcap_py_json_string_doc},
+    {"json_value", (PyCFunction)(void (*)(void))trcap_py_json_value, METH_FASTCALL, trcap_py_json_value_doc},
+    {"policy_json", (PyCFunction)(void (*)(void))trcap_py_policy_json, METH_FASTCALL, trcap_py_policy_json_doc},
+    {"decode_jws", (PyCFunction)(void (*)(void))trcap_py_decode_jws, METH_FASTCALL, trcap_py_decode_jws_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static int
+exec_digest(PyObject *module)
+{
+    module_state *state = get_state(module);
+    state->sha256 = trcap_sha256_fetch();
+    if (state->sha256 == NULL) {
+        trcap_py_raise_openssl_error("fetching SHA-256");
+        return -1;
+    }
+    state->scratch = EVP_MD_CTX_new();
+    if (state->scratch == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static int
+exec_types(PyObject *module)
+{
+    module_state *state = get_state(module);
+    state->minter_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &trcap_py_minter_spec, NULL);
+    if (state->minter_type == NULL || PyModule_AddType(module, state->minter_type) < 0) {
+        return -1;
+    }
+    state->template_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &trcap_py_template_spec,
+                                                                     NULL);
+    if (state->template_type == NULL) {
+        return -1;
+    }
+    return PyModule_AddType(module, state->template_type);
+}
+
+static int
+exec_constants(PyObject *module)
+{
+    /* The OpenSSL this module runs with, for bug reports. */
+    return PyModule_AddStringConstant(module, "openssl_version",
+                                      OpenSSL_version(OPENSSL_VERSION));
+}
+
+/* The decoder raises the package's own exception classes
+ * (twilio_trcap/errors.py, a pure-Python module that imports nothing of
+ * the package, so importing it while the package initialises is safe). */
+static int
+exec_decoder(PyObject *module)
+{
+    module_state *state = get_state(module);
+    PyObject *errors = NULL;
+    int rc = -1;
+
+    /* The decoder's documented limits, for the Python layer and docs. */
+    if (PyModule_AddIntConstant(module, "MAX_TOKEN_LENGTH", TRCAP_JWS_MAX_TOKEN_LENGTH) < 0
+        || PyModule_AddIntConstant(module, "MAX_HEADER_LENGTH",
+                                   TRCAP_JWS_MAX_HEADER_LENGTH) < 0
+        || PyModule_AddIntConstant(module, "MAX_JSON_DEPTH", TRCAP_JSON_MAX_DEPTH) < 0) {
+        goto error;
+    }
+    errors = PyImport_ImportModule("twilio_trcap.errors");
+    if (errors == NULL) {
+        goto error;
+    }
+    state->malformed_error = PyObject_GetAttrString(errors, "MalformedTokenError");
+    state->signature_error = PyObject_GetAttrString(errors, "InvalidSignatureError");
+    state->algorithm_error = PyObject_GetAttrString(errors, "UnsupportedAlgorithmError");
+    if (state->malformed_error && state->signature_error && state->algorithm_error) {
+        rc = 0;
+    }
+
+error:
+    Py_XDECREF(errors);
+    return rc;
+}
+
+static int
+core_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    module_state *state = get_state(module);
+    Py_VISIT(state->minter_type);
+    Py_VISIT(state->template_type);
+    Py_VISIT(state->malformed_error);
+    Py_VISIT(state->signature_error);
+    Py_VISIT(state->algorithm_error);
+    return 0;
+}
+
+static int
+core_clear(PyObject *module)
+{
+    module_state *state = get_state(module);
+    Py_CLEAR(state->minter_type);
+    Py_CLEAR(state->template_type);
+    Py_CLEAR(state->malformed_error);
+    Py_CLEAR(state->signature_error);
+    Py_CLEAR(state->algorithm_error);
+    return 0;
+}
+
+static void
+core_free(void *module)
+{
+    module_state *state = get_state((PyObject *)module);
+    (void)core_clear((PyObject *)module);
+    EVP_MD_free(state->sha256);  /* NULL-safe */
+    state->sha256 = NULL;
+    EVP_MD_CTX_free(state->scratch);  /* NULL-safe; OpenSSL wipes the last MAC's state */
+    state->scratch = NULL;
+}
+
+static PyModuleDef_Slot core_slots[] = {
+    {Py_mod_exec, exec_digest},
+    {Py_mod_exec, exec_types},
+    {Py_mod_exec, exec_constants},
+    {Py_mod_exec, exec_decoder},
+#ifdef Py_mod_gil
+    /* Py_MOD_GIL_USED: a free-threaded CPython (3.13t+) turns the GIL back
+     * on when it imports us.  The module's scratch MAC context and every
+     * Minter's mutable state (its pieces and policy list, a re-mint's
+     * cached prefix and hash state) are used by one thread at a time only
+     * because the GIL is held (mint_each makes MAC contexts of its own,
+     * which is why it may release it).  Untested without the GIL, so not claimed:
+     * docs/distribution.md, "Threads and the GIL". */
+    {Py_mod_gil, Py_MOD_GIL_USED},
+#endif
+    {0, NULL},
+};
+
+struct PyModuleDef trcap_py_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "twilio_trcap._core",
+    .m_doc = "The compiled core of twilio-trcap (private: use twilio_trcap).",
+    .m_size = sizeof(module_state),
+    .m_methods = core_functions,
+    .m_slots = core_slots,
+    .m_traverse = core_traverse,
+    .m_clear = core_clear,
+    .m_free = core_free,
+};
+
+PyMODINIT_FUNC
+PyInit__core(void)
+{
+    return PyModuleDef_Init(&trcap_py_module);
+}

@@ -1,0 +1,84 @@
+/*
+ * The CPython glue's internal header (src/glue/), shared by its files as
+ * CPython's Modules/_sqlite/module.h is by its: the module state, and the
+ * functions one glue file lends another.  Only the glue includes Python.h;
+ * src/core/ is plain C11 that never sees a Python object.
+ *
+ * Names shared between glue files carry the trcap_py_ prefix (the core's
+ * are trcap_*).  They have external linkage inside the extension only:
+ * -fvisibility=hidden leaves PyInit__core the one exported symbol.
+ */
+#ifndef TRCAP_GLUE_MODULE_H
+#define TRCAP_GLUE_MODULE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <openssl/evp.h>
+#include <openssl/opensslv.h>
+
+#include "hmac_sha256.h"
+#include "text.h"
+#include "trcap_status.h"
+
+#if OPENSSL_VERSION_MAJOR < 3
+#error "twilio-trcap needs OpenSSL 3 (Debian: libssl-dev from bookworm or later)"
+#endif
+
+typedef struct {
+    EVP_MD *sha256;             /* fetched once, owned (every HMAC key) */
+    /* The running MAC of every mint made under the GIL, owned.  A mint
+     * runs no Python code while it uses it (the token's str is allocated
+     * before), so one per interpreter serves all Minters and saves each
+     * object a context of its own; the decoder's signature check uses it
+     * too.  mint_each, which releases the GIL, makes its own. */
+    EVP_MD_CTX *scratch;
+    PyTypeObject *minter_type;  /* owned */
+    PyTypeObject *template_type;  /* owned */
+    /* twilio_trcap.errors classes the decoder raises, owned */
+    PyObject *malformed_error;
+    PyObject *signature_error;
+    PyObject *algorithm_error;
+} module_state;
+
+/* The module's definition (module.c), for PyType_GetModuleByDef. */
+extern struct PyModuleDef trcap_py_module;
+
+static inline module_state *
+get_state(PyObject *module)
+{
+    return (module_state *)PyModule_GetState(module);
+}
+
+/* ---- errors.c: statuses -> exceptions; argument helpers -------------- */
+
+void trcap_py_raise_openssl_error(const char *what);
+void trcap_py_raise_status(trcap_status st, const char *what);
+int trcap_py_text_of(PyObject *str, trcap_text *t);
+int trcap_py_check_nargs(const char *fname, Py_ssize_t nargs, Py_ssize_t expected);
+int trcap_py_check_str(PyObject *o, const char *name);
+
+/* ---- key.c: a key argument -> a prepared HMAC-SHA256 key -------------- */
+
+int trcap_py_prepare_key(module_state *state, PyObject *key, const char *name, trcap_hmac_key *k);
+
+/* ---- the module's functions, listed in module.c ----------------------- */
+
+/* json_value.c */
+PyObject *trcap_py_json_string(PyObject *module, PyObject *text);
+PyObject *trcap_py_json_value(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *trcap_py_policy_json(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+extern const char trcap_py_json_string_doc[];
+extern const char trcap_py_json_value_doc[];
+extern const char trcap_py_policy_json_doc[];
+
+/* decoder.c */
+PyObject *trcap_py_decode_jws(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+extern const char trcap_py_decode_jws_doc[];
+
+/* ---- the module's types, made by module.c's exec_types ---------------- */
+
+extern PyType_Spec trcap_py_template_spec;  /* template.c */
+extern PyType_Spec trcap_py_minter_spec;    /* minter.c */
+
+#endif
