@@ -92,19 +92,19 @@ def ours_fresh() -> str:
 def ours_core_only() -> Callable[[], str]:
     """The fresh request's C calls without the Python class around them:
     what the class costs is the difference (a profile aid, not a peer)."""
-    from twilio_trcap import _core, task_router as tr
+    from twilio_trcap import _core, _payload, task_router as tr
 
     fields = (ACCOUNT, WORKSPACE, WORKER, "v1", tr.TASK_ROUTER_BASE_URL, tr.TASK_ROUTER_BASE_WS_URL)
-    new, head, defaults, mid, end = (
-        _core.Minter.for_template, tr._HEAD, tr._DEFAULT_POLICIES, tr._MID, tr._END
+    key, new, layout, defaults = (
+        _core.Key, _core.Minter.create, _payload.LAYOUT_4_0, tr._DEFAULT_POLICIES
     )
     permissions = (tr._WORKER_FETCH, tr._WORKER_ACTIVITY, tr._TASK_RESERVATION)
     now = time.time
 
     def fresh() -> str:
-        minter = new(AUTH_TOKEN, fields, head, defaults, mid, end, "auth_token")
+        minter = new(key(AUTH_TOKEN), fields, layout, defaults)
         for template in permissions:
-            minter.add_policy_template(template)
+            minter.add_policy(template)
         return minter.mint(int(now()) + 3600)
 
     return fresh
@@ -593,7 +593,7 @@ def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, in
     cases = [
         Case("fresh", "twilio_trcap: construct + 3 permissions + `generate_token()`", loop(ours_fresh)),
         Case("fresh_core", "twilio_trcap's C calls alone (no Python class): `Minter.for_template` "
-             "+ 3 `add_policy_template` + `mint`", loop(ours_core_only())),
+             "+ 3 `add_policy` + `mint`", loop(ours_core_only())),
         Case("fresh_pyjwt", "PyJWT `jwt.encode` of the same payload",
              loop(lambda: jwt.encode(payload, AUTH_TOKEN, algorithm="HS256"))),
         Case("fresh_twilio", "twilio today: `WorkerCapabilityToken(...)` + `to_jwt()`, same policies",

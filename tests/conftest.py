@@ -17,6 +17,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from twilio_trcap import _core
+
 # Child interpreters the tests start (`python -c`, `python -m twilio_trcap`)
 # must import the installed package, not the checkout's twilio_trcap/ (which
 # has no compiled core unless the install was editable): with PYTHONSAFEPATH
@@ -58,6 +60,25 @@ def non_sid_text(prefix: str = "") -> st.SearchStrategy[str]:
 def b64url_decode(segment: str) -> bytes:
     """A base64url segment without padding (RFC 4648 section 5)."""
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+#: The header every capability token has, as PyJWT writes it.
+HS256_HEADER = b'{"alg":"HS256","typ":"JWT"}'
+
+
+def core_sign(key: str | bytes, payload: bytes) -> str:
+    """The core's token of `payload` (JSON bytes) with the usual header."""
+    return _core.Key(key).sign(HS256_HEADER, payload)
+
+
+def core_minter(
+    key: str | bytes,
+    items: tuple[bytes | int | str, ...] = (),
+    fields: tuple[str | int, ...] = (),
+    policies: tuple[bytes | _core.Template, ...] = (),
+) -> _core.Minter:
+    """A core Minter whose layout is `items` followed by the tail hole."""
+    return _core.Minter.create(_core.Key(key), fields, _core.Template((*items, "tail")), policies)
 
 
 def payload_text(token: str) -> str:

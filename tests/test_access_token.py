@@ -131,6 +131,22 @@ def test_payload_and_attributes(frozen_twilio: int) -> None:
         assert getattr(token, attribute) == getattr(expected, attribute), attribute
 
 
+@pytest.mark.parametrize("regions", [(None, "us1"), ("us1", "ie1"), ("ie1", None)])
+def test_region_set_after_construction_is_twilios_header(
+    frozen_twilio: int, regions: tuple[str | None, str | None]
+) -> None:
+    # The core's Key signs any header, so the region (the twr header) can
+    # change after the key is given, as in twilio.
+    first, then = regions
+    ours = AccessToken(ACCOUNT, KEY_SID, SECRET, identity="alice", region=first)
+    theirs = TheirAccessToken(ACCOUNT, KEY_SID, SECRET, identity="alice", region=first)
+    assert ours.to_jwt(now=frozen_twilio) == theirs.to_jwt()
+    ours.region = then
+    theirs.region = then
+    assert ours.region == then
+    assert ours.to_jwt(now=frozen_twilio) == theirs.to_jwt()
+
+
 def test_from_jwt(frozen_twilio: int) -> None:
     token = AccessToken(ACCOUNT, KEY_SID, SECRET, identity="alice", region="us1",
                         nbf=frozen_twilio, valid_until=VALID_UNTIL)  # fmt: skip

@@ -189,7 +189,7 @@ def test_set_values_are_checked_as_the_constructor_checks_them() -> None:
         (token, "signing_key_sid", None, TypeError, "^signing_key_sid must be str"),
         (token, "identity", "", ValueError, "^identity must not be empty"),
         (token, "ttl", -1, ValueError, "^ttl must be zero or more"),
-        (token, "region", "us1", AttributeError, "^region cannot be changed after construction"),
+        (token, "region", "", ValueError, "^region must not be empty"),
         (token, "secret_key", b"", ValueError, "^secret must not be empty"),
         (grant, "incoming_allow", "yes", TypeError, "^incoming_allow must be bool"),
         (grant, "outgoing_application_params", ["x"], TypeError, "^outgoing_application_params must be a mapping"),

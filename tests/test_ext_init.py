@@ -27,17 +27,24 @@ def test_fresh_import_gives_a_fresh_module() -> None:
     other = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(other)
     assert other is not _core
-    assert other.Minter is not _core.Minter
-    token_a = _core.Minter("k").sign(b'{"a":', 1, b"}")
-    token_b = other.Minter("k").sign(b'{"a":', 1, b"}")
+    for name in ("Key", "Minter", "Template"):
+        assert getattr(other, name) is not getattr(_core, name)
+    header = b'{"alg":"HS256","typ":"JWT"}'
+    token_a = _core.Key("k").sign(header, b'{"a":1}')
+    token_b = other.Key("k").sign(header, b'{"a":1}')
     assert token_a == token_b
+    # Each module's types check against their own module's: a Key of one
+    # is not a Key of the other.
+    with pytest.raises(TypeError, match="key must be a Key"):
+        other.Minter.create(_core.Key("k"), (), other.Template(("tail",)), ())
 
 
 def test_types_are_immutable_heap_types() -> None:
-    with pytest.raises(TypeError):
-        _core.Minter.mint = None  # type: ignore[method-assign]
-    with pytest.raises(TypeError):
-        type("Sub", (_core.Minter,), {})
+    for kind in (_core.Key, _core.Minter, _core.Template):
+        with pytest.raises(TypeError):
+            kind.x = None  # type: ignore[attr-defined]
+        with pytest.raises(TypeError):
+            type("Sub", (kind,), {})
 
 
 @pytest.mark.parametrize("checkout", [False, True], ids=["copy", "checkout"])
@@ -65,6 +72,8 @@ def test_import_fails_loudly_without_the_extension(tmp_path: object, checkout: b
     assert ("this is the source checkout" in result.stderr) == checkout
 
 
-def test_minter_refuses_pickling() -> None:
-    with pytest.raises(TypeError, match="secret key"):
-        pickle.dumps(_core.Minter("k"))
+def test_key_and_minter_refuse_pickling() -> None:
+    key = _core.Key("k")
+    for holder in (key, _core.Minter.create(key, (), _core.Template(("tail",)), ())):
+        with pytest.raises(TypeError, match="secret key"):
+            pickle.dumps(holder)

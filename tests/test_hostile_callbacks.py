@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from twilio.jwt.access_token import AccessToken as TheirAccessToken
 from twilio.jwt.access_token import AccessTokenGrant as TheirGrant
 
+from conftest import core_minter, core_sign
 from twilio_trcap import _core, decode_token
 from twilio_trcap.check import explain
 from twilio_trcap.errors import UnsupportedAlgorithmError
@@ -175,7 +176,7 @@ def test_a_refused_algorithm_is_named_after_a_repr_that_clears_the_header() -> N
 
 
 def test_algorithms_that_are_not_str_never_match() -> None:
-    token = _core.Minter(b"k" * 32).sign(b'{"n":1}')
+    token = core_sign(b"k" * 32, b'{"n":1}')
     with pytest.raises(UnsupportedAlgorithmError, match="not among the algorithms allowed"):
         _core.decode_jws(token, None, (b"HS256", 256, None))
     assert decode_token(token, None, algorithms=["RS256", "HS256"]).payload == {"n": 1}
@@ -279,7 +280,7 @@ def test_a_finalizer_cannot_make_the_decoder_read_freed_keys() -> None:
 
 # -- the Minter and Template: what the core checked is what it keeps ----------
 
-def test_for_template_keeps_the_tuple_it_checked_not_what_iter_gives() -> None:
+def test_minter_create_keeps_the_tuple_it_checked_not_what_iter_gives() -> None:
     # policies was checked item by item, then copied with list(), which
     # calls a tuple subclass's __iter__: a str came out and was read as a
     # Template (an out-of-bounds read, a crash).
@@ -290,7 +291,8 @@ def test_for_template_keeps_the_tuple_it_checked_not_what_iter_gives() -> None:
                 sprung.append(True)
                 return iter(["x" * 10000])
 
-        m = _core.Minter.for_template(b"k" * 32, ("a",), b"{", Liar((b'"p":1',)), b"", b"}", "key")
+        layout = _core.Template((b"{", "policies", "tail", b"}"))
+        m = _core.Minter.create(_core.Key(b"k" * 32), ("a",), layout, Liar((b'"p":1',)))
         print(m.policies(), m.mint().count("."))
         """
     )
@@ -585,7 +587,7 @@ class CountingStore:
     """A PolicyList store that counts the policies it renders."""
 
     def __init__(self, n: int) -> None:
-        self._minter = _core.Minter(b"k" * 32)
+        self._minter = core_minter(b"k" * 32)
         for i in range(n):
             self._minter.add_policy(
                 Policy(f"https://taskrouter.twilio.com/v1/Workspaces/WS1/Tasks/WT{i}", "GET").to_json()
@@ -690,12 +692,14 @@ def test_str_and_int_subclasses_are_read_by_value_without_their_dunders() -> Non
     plain = ["sid\u00e9", 7, {"k": "v"}]
     assert _core.json_value(value, "v") == dumps(plain)
     assert _core.json_string(HostileStr("a\"b")) == dumps('a"b')
-    minter = _core.Minter(HostileStr("k" * 32), fields=(HostileStr("WK1"), HostileInt(5)))
-    assert minter.sign(b'{"n":', HostileInt(12), b"}") == _core.Minter(b"k" * 32).sign(b'{"n":12}')
+    key = _core.Key(HostileStr("k" * 32))
+    layout = _core.Template((b'{"s":"', 0, b'","i":', 1, b',"n":', "tail", b"}"))
+    minter = _core.Minter.create(key, (HostileStr("WK1"), HostileInt(5)), layout, ())
+    assert minter.mint(HostileInt(12)) == core_sign(b"k" * 32, b'{"s":"WK1","i":5,"n":12}')
     template = _core.Template((b'{"a":"', 0, b'","b":', 1, b"}"))
-    tokens = minter.mint_each(template, (HostileStr("x"), HostileInt(3)), 0, [HostileStr("y")])
-    assert tokens == _core.Minter(b"k" * 32).mint_each(template, ("x", 3), 0, ["y"])
-    token = _core.Minter(b"k" * 32).sign(b'{"n":1}')
+    tokens = key.mint_each(template, (HostileStr("x"), HostileInt(3)), 0, [HostileStr("y")])
+    assert tokens == _core.Key(b"k" * 32).mint_each(template, ("x", 3), 0, ["y"])
+    token = core_sign(b"k" * 32, b'{"n":1}')
     assert _core.decode_jws(HostileStr(token), HostileStr("k" * 32), (HostileStr("HS256"),))[1] == {
         "n": 1
     }

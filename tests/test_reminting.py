@@ -16,7 +16,7 @@ import hmac
 
 import pytest
 
-from conftest import pyjwt_reencode
+from conftest import core_minter, pyjwt_reencode
 from twilio_trcap import Policy, TaskRouterCapability, _core
 
 KEY = "re-mint-key-0123456789abcdef0123"
@@ -116,34 +116,47 @@ def b64url(data: bytes) -> bytes:
 
 @pytest.mark.parametrize("header_extra", range(8))
 def test_signing_input_at_every_residue_mod_64(header_extra: int) -> None:
-    # The encoded header's length moves the signing input's prefix through
-    # the residues mod 64 that the payload alone (always encoded in whole
-    # groups of 4) cannot reach.  Checked with the standard library's HMAC.
+    # The encoded header's length moves the signing input through the
+    # residues mod 64 that the payload alone (always encoded in whole groups
+    # of 4) cannot reach: Key.sign takes any header.  Checked with the
+    # standard library's HMAC.
     header = b'{"alg":"HS256","typ":"JWT","x":"' + b"h" * header_extra + b'"}'
     key = b"minter-key"
     for head_len in range(0, 64, 7):
-        head = b'{"p":"' + b"q" * head_len + b'","exp":'
-        minter = _core.Minter(key, header, head=head, end=b"}")
-        for now in (1, 22, 333, 4444):
-            token = minter.mint(now)
-            signing_input, signature = token.rsplit(".", 1)
-            expected = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
-            assert signature.encode() == b64url(expected)
-            assert signing_input.split(".")[0].encode() == b64url(header)
-            payload = base64.urlsafe_b64decode(signing_input.split(".")[1] + "==")
-            assert payload == head + str(now).encode() + b"}"
-            scratch = _core.Minter(key, header, head=head, end=b"}").mint(now)
-            assert token == scratch
+        payload = b'{"p":"' + b"q" * head_len + b'","exp":1}'
+        token = _core.Key(key).sign(header, payload)
+        signing_input, signature = token.rsplit(".", 1)
+        expected = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
+        assert signature.encode() == b64url(expected)
+        assert signing_input.encode() == b64url(header) + b"." + b64url(payload)
+
+
+@pytest.mark.parametrize("head_len", range(64))
+def test_a_prepared_prefix_of_every_length(head_len: int) -> None:
+    # A Minter's prepared prefix (the default header, then the payload
+    # before the tail) ends at every offset a real token can give it; each
+    # re-mint resumes the MAC there.
+    key = b"minter-key"
+    head = b'{"p":"' + b"q" * head_len + b'","exp":'
+    minter = core_minter(key, (head,), (), ())
+    for now in (1, 22, 333, 4444, 1, 22):
+        token = minter.mint(now)
+        signing_input, signature = token.rsplit(".", 1)
+        expected = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
+        assert signature.encode() == b64url(expected)
+        payload = base64.urlsafe_b64decode(signing_input.split(".")[1] + "==")
+        assert payload == head + str(now).encode()
+        assert token == core_minter(key, (head,)).mint(now)
 
 
 def test_tail_parts_of_every_shape() -> None:
-    minter = _core.Minter(KEY, head=b'{"a":[', mid=b'],"t":', end=b"}")
+    layout = _core.Template((b'{"a":[', "policies", b'],"t":', "tail", b"}"))
+    minter = _core.Minter.create(_core.Key(KEY), (), layout, ())
     minter.add_policy(b"1")
     minter.add_policy(b"22")
     tails = [(5,), (5, b',"x":1'), (b"0", b',"y":', -7), (2**63 - 1,), (-(2**63),)]
     for tail in tails * 2:  # the second round re-mints from the prepared prefix
         token = minter.mint(*tail)
-        scratch = _core.Minter(KEY, head=b'{"a":[', mid=b'],"t":', end=b"}")
-        scratch.set_policies([b"1", b"22"])
+        scratch = _core.Minter.create(_core.Key(KEY), (), layout, (b"1", b"22"))
         assert token == scratch.mint(*tail)
         assert token == pyjwt_reencode(token, KEY)

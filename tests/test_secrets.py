@@ -54,12 +54,14 @@ def test_no_python_reference_to_the_key(capability: TaskRouterCapability, secret
     assert not holds_text(capability, secret)
 
 
-def test_minter_shows_no_key(secret: str) -> None:
-    minter = _core.Minter(secret)
-    assert secret not in repr(minter)
-    assert repr(minter) == "<twilio_trcap._core.Minter HS256>"
-    with pytest.raises(TypeError, match="secret key"):
-        pickle.dumps(minter)
+def test_key_and_minter_show_no_key(secret: str) -> None:
+    key = _core.Key(secret)
+    minter = _core.Minter.create(key, (), _core.Template(("tail",)), ())
+    for holder, kind in ((key, "Key"), (minter, "Minter")):
+        assert secret not in repr(holder)
+        assert repr(holder) == f"<twilio_trcap._core.{kind} HS256>"
+        with pytest.raises(TypeError, match="secret key"):
+            pickle.dumps(holder)
 
 
 def test_errors_after_construction_show_no_key(capability: TaskRouterCapability, secret: str) -> None:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import payload_text, pyjwt_reencode
+from conftest import core_minter, core_sign, payload_text, pyjwt_reencode
 from twilio_trcap import _core
 
 Template = _core.Template
@@ -31,8 +31,7 @@ def test_fields_are_escaped_as_json_dumps_escapes_them(texts: list[str], number:
     for i in range(len(texts)):
         items += [i, b"/"]
     items += [b'","n":', len(texts), b"}"]
-    minter = _core.Minter("k", head=Template(tuple(items)), fields=fields)
-    token = minter.mint()
+    token = core_minter("k", tuple(items), fields).mint()
     expected = b'{"s":' + quoted("/".join(texts) + "/") + b',"n":' + str(number).encode() + b"}"
     assert payload_text(token).encode() == expected
     assert token == pyjwt_reencode(token, "k")
@@ -50,7 +49,9 @@ def test_template_items_read_back() -> None:
     ("items", "error"),
     [
         ([b"a"], TypeError),  # a list, not a tuple
-        ((b"a", "b"), TypeError),  # str item
+        ((b"a", "b"), TypeError),  # a str item that is no hole's name
+        ((b"a", "policies", "policies"), ValueError),  # a hole at most once
+        ((b"a", "tail", "tail"), ValueError),
         ((b"a", True), TypeError),  # bool is not a field index
         ((b"a", 1.0), TypeError),
         ((bytearray(b"a"),), TypeError),
@@ -79,70 +80,87 @@ def test_bytes_subclasses_are_refused() -> None:
 
 
 def test_template_fields_must_exist() -> None:
-    with pytest.raises(ValueError, match="refers to field 2 of 2"):
-        _core.Minter("k", head=Template((b"{", 2, b"}")), fields=("a", "b"))
-    minter = _core.Minter("k", fields=("a",))
+    with pytest.raises(ValueError, match="layout refers to field 2 of 2"):
+        core_minter("k", (b"{", 2, b"}"), ("a", "b"))
+    minter = core_minter("k", (), ("a",))
     with pytest.raises(ValueError, match="refers to field 1 of 1"):
-        minter.add_policy_template(Template((1,)))
-    with pytest.raises(TypeError, match="must be a Template"):
-        minter.add_policy_template((b"x",))  # type: ignore[arg-type]
+        minter.add_policy(Template((1,)))
     with pytest.raises(TypeError, match="must be bytes or a Template"):
-        _core.Minter("k", head="{")  # type: ignore[arg-type]
+        minter.add_policy((b"x",))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no 'policies' or 'tail' hole"):
+        minter.add_policy(Template((b"x", "tail")))
+    with pytest.raises(TypeError, match="must be bytes or a Template"):
+        core_minter("k", (), ("a",), ("{",))  # type: ignore[arg-type]
+
+
+def test_a_layout_has_one_tail_and_at_most_one_policies_hole() -> None:
+    key = _core.Key("k")
+    with pytest.raises(ValueError, match="must have a 'tail' hole"):
+        _core.Minter.create(key, (), Template((b"{}",)), ())
+    with pytest.raises(TypeError, match="layout must be a Template"):
+        _core.Minter.create(key, (), (b"{", "tail"), ())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="key must be a Key"):
+        _core.Minter.create("k", (), Template(("tail",)), ())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="policies must be a tuple"):
+        _core.Minter.create(key, (), Template(("tail",)), [b"1"])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="takes 4"):
+        _core.Minter.create(key, (), Template(("tail",)))  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="cannot create"):
+        _core.Minter()  # type: ignore[call-arg]
+    # The holes anywhere: policies after the tail, with text around both.
+    layout = Template((b'{"e":', "tail", b',"p":[', "policies", b"]}"))
+    minter = _core.Minter.create(key, ("a",), layout, (b"1", Template((b'"', 0, b'"'))))
+    for _ in range(3):  # from scratch, preparing, prepared
+        assert minter.mint(7) == core_sign("k", b'{"e":7,"p":[1,"a"]}')
 
 
 @pytest.mark.parametrize("fields", [("a", 1.5), ("a", None), ["a"], ("a", True)])
 def test_bad_fields(fields: object) -> None:
     with pytest.raises(TypeError):
-        _core.Minter("k", fields=fields)  # type: ignore[arg-type]
+        core_minter("k", (), fields)  # type: ignore[arg-type]
 
 
 def test_field_numbers_beyond_int64() -> None:
     with pytest.raises(OverflowError):
-        _core.Minter("k", fields=(2**63,))
+        core_minter("k", (), (2**63,))
 
 
-def test_for_template_wants_non_empty_text_fields() -> None:
+def test_policies_are_rendered_with_the_fields() -> None:
     head = Template((b"{", 0, b"}"))
-    with pytest.raises(TypeError):
-        _core.Minter.for_template("k", (1,), head, (), b"", b"", "key")
-    with pytest.raises(ValueError):
-        _core.Minter.for_template("k", ("",), head, (), b"", b"", "key")
-    with pytest.raises(TypeError):
-        _core.Minter.for_template("k", ("a",), head, [head], b"", b"", "key")  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
-        _core.Minter.for_template("k", ("a",), head, (), b"", b"")  # type: ignore[call-arg]
-    minter = _core.Minter.for_template("k", ("a",), head, (b"1", head), b"", b"", "key")
+    minter = core_minter("k", (), ("a",), (b"1", head))
     assert minter.policies() == [b"1", b"{a}"]
+    with pytest.raises(TypeError, match="a policy must be bytes"):
+        minter.set_policies([head])  # type: ignore[list-item]
 
 
 def test_an_empty_tuple_of_fields_is_no_fields() -> None:
     # Valid everywhere fields are taken; a template can then refer to none.
-    head = Template((b'{"a":1}',))
-    assert _core.Minter("k", head=head, fields=()).mint() == _core.Minter("k").sign(b'{"a":1}')
-    minter = _core.Minter.for_template("k", (), head, (b"[]",), b"", b"", "key")
-    assert minter.policies() == [b"[]"]
-    with pytest.raises(ValueError, match="head refers to field 0 of 0"):
-        _core.Minter("k", head=Template((0,)), fields=())
+    assert core_minter("k", (b'{"a":1}',)).mint() == core_sign("k", b'{"a":1}')
+    assert core_minter("k", (), (), (b"[]",)).policies() == [b"[]"]
+    with pytest.raises(ValueError, match="layout refers to field 0 of 0"):
+        core_minter("k", (0,))
     with pytest.raises(ValueError, match="template refers to field 0 of 0"):
-        _core.Minter("k").mint_each(Template((b'"', 0, b'"')), (), 0, ["a"])
-    with pytest.raises(ValueError, match="slot must be the index of a str field"):
-        _core.Minter("k").mint_each(head, (), 0, ["a"])
+        _core.Key("k").mint_each(Template((b'"', 0, b'"')), (), 0, ["a"])
+    with pytest.raises(ValueError, match="field must be the index of a str field"):
+        _core.Key("k").mint_each(Template((b'{"a":1}',)), (), 0, ["a"])
 
 
 def test_mint_each_bad_input() -> None:
-    minter = _core.Minter("k")
+    minter = _core.Key("k")
     t = Template((b'{"w":"', 0, b'","e":', 1, b"}"))
     assert minter.mint_each(t, ("", 5), 0, ["x", "y"]) == [
-        _core.Minter("k").sign(b'{"w":"x","e":5}'),
-        _core.Minter("k").sign(b'{"w":"y","e":5}'),
+        core_sign("k", b'{"w":"x","e":5}'),
+        core_sign("k", b'{"w":"y","e":5}'),
     ]
+    with pytest.raises(ValueError, match="no 'policies' or 'tail' hole"):
+        minter.mint_each(Template((b"{", 0, "tail")), ("",), 0, ["a"])
     with pytest.raises(TypeError):
         minter.mint_each((b"x",), ("",), 0, ["a"])  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="slot"):
-        minter.mint_each(t, ("", 5), 1, ["a"])  # an int field is no slot
-    with pytest.raises(ValueError, match="slot"):
+    with pytest.raises(ValueError, match="field"):
+        minter.mint_each(t, ("", 5), 1, ["a"])  # an int field cannot vary
+    with pytest.raises(ValueError, match="field"):
         minter.mint_each(t, ("", 5), 2, ["a"])
-    with pytest.raises(TypeError, match="slot"):
+    with pytest.raises(TypeError, match="field"):
         minter.mint_each(t, ("", 5), "0", ["a"])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"values\[1\] must be str, not int"):
         minter.mint_each(t, ("", 5), 0, ["a", 1])  # type: ignore[list-item]
@@ -163,7 +181,7 @@ def test_many_fields_plain_and_escaped() -> None:
     for i in (0, 1, 63, 64, 65, 69):
         items += [i, b"|"]
     items.append(b'"}')
-    token = _core.Minter("k", head=Template(tuple(items)), fields=fields).mint()
+    token = core_minter("k", tuple(items), fields).mint()
     text = "|".join(fields[i] for i in (0, 1, 63, 64, 65, 69)) + "|"
     assert payload_text(token).encode() == b'{"a":' + quoted(text) + b"}"
     assert token == pyjwt_reencode(token, "k")

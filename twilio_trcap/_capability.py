@@ -10,21 +10,26 @@ later have none); ``policies`` is the live list.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Final, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from . import _core
 from ._checks import check_sid
 from ._html import HtmlRepr
+from ._payload import (
+    ACCOUNT,
+    CHANNEL,
+    RESOURCE_URL,
+    WORKSPACE,
+    WORKSPACE_URL,
+    Fields,
+    Url,
+    allow,
+    url_text,
+)
 from .check import Checkable
 from .policy import Policy, PolicyList
 
-__all__ = ["REQUIRED_JSON", "ChannelCapability", "KeyHolder", "PolicyMethods"]
-
-_policy_json = _core.policy_json
-
-#: The filter value of a required parameter, as the C core takes it (a dict;
-#: the public REQUIRED is a read-only mapping).
-REQUIRED_JSON: Final = {"required": True}
+__all__ = ["ChannelCapability", "KeyHolder", "PolicyMethods"]
 
 
 class KeyHolder(HtmlRepr):
@@ -121,10 +126,12 @@ class PolicyMethods(Checkable, KeyHolder):
         """
         self.add_policy(url, method, False, query_filter, post_filter)
 
-    def _grant(self, url: str, method: str, post_filter: dict[str, Any] | None = None) -> None:
-        """Appends a default policy: its url is built from checked sids and
-        its method is a constant, so it goes to the C core unchecked."""
-        self._minter.add_policy(_policy_json(url, method, True, None, post_filter))
+    def _grant(self, url: Url, method: str, required: str | None = None) -> None:
+        """Appends a built-in policy: `method` allowed on `url` (template
+        items over the capability's fields, twilio_trcap._payload), with a
+        post filter requiring the form parameter `required` if given.  One
+        shared template per distinct policy; nothing is checked again."""
+        self._minter.add_policy(allow(url, method, required))
 
     @property
     def auth_token(self) -> NoReturn:
@@ -137,15 +144,13 @@ class ChannelCapability(PolicyMethods):
     Workspace), as twilio 4.5 and later shape it: the sids it was made with,
     and a repr that shows them, never the key or a token.
 
-    The class using it stores the checked sids in ``_account_sid``,
-    ``_workspace_sid`` and ``_channel_id``.
+    The class using it stores its fields (twilio_trcap._payload: the
+    checked sids, then the version and base URLs) in ``_fields``.
     """
 
     __slots__ = ()
 
-    _account_sid: str
-    _workspace_sid: str
-    _channel_id: str
+    _fields: Fields
 
     @staticmethod
     def _check_sids(
@@ -173,26 +178,43 @@ class ChannelCapability(PolicyMethods):
     @property
     def account_sid(self) -> str:
         """The account sid (the ``iss`` and ``account_sid`` claims)."""
-        return self._account_sid
+        return self._fields[ACCOUNT]
 
     @property
     def workspace_sid(self) -> str:
         """The Workspace sid."""
-        return self._workspace_sid
+        return self._fields[WORKSPACE]
 
     @property
     def channel_id(self) -> str:
         """The channel sid (the ``channel`` and ``friendly_name`` claims)."""
-        return self._channel_id
+        return self._fields[CHANNEL]
 
     @property
     def channel_prefix(self) -> str:
         """The channel's kind: ``"WK"``, ``"WQ"`` or ``"WS"``."""
-        return self._channel_id[:2]
+        return self._fields[CHANNEL][:2]
+
+    @property
+    def _resource(self) -> Url:
+        """The channel's own resource, as template items."""
+        return RESOURCE_URL[self.channel_prefix]
+
+    @property
+    def workspace_url(self) -> str:
+        """The Workspace's URL."""
+        return url_text(WORKSPACE_URL, self._fields)
+
+    @property
+    def resource_url(self) -> str:
+        """The channel's own resource: the Worker, the TaskQueue or the
+        Workspace."""
+        return url_text(self._resource, self._fields)
 
     def __repr__(self) -> str:
+        fields = self._fields
         return (
-            f"{type(self).__name__}(account_sid={self._account_sid!r}, "
-            f"workspace_sid={self._workspace_sid!r}, channel_id={self._channel_id!r}, "
+            f"{type(self).__name__}(account_sid={fields[ACCOUNT]!r}, "
+            f"workspace_sid={fields[WORKSPACE]!r}, channel_id={fields[CHANNEL]!r}, "
             f"policies={len(self._minter.policies())})"
         )

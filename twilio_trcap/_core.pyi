@@ -9,58 +9,51 @@ MAX_HEADER_LENGTH: int
 MAX_JSON_DEPTH: int
 
 @final
-class Template:
-    """Payload JSON with holes: bytes are JSON text, an int k is field k of
-    the Minter it is used with (a str field JSON-escaped without quotes, an
-    int field in decimal).  Checked once; immutable."""
+class Key:
+    """A prepared HMAC-SHA256 key; the key lives only inside OpenSSL.
+    Immutable: Minters and threads may share one."""
 
-    def __new__(cls, items: tuple[bytes | int, ...], /) -> Template: ...
-    @property
-    def items(self) -> tuple[bytes | int, ...]: ...
-
-_Piece = bytes | Template
-
-@final
-class Minter:
-    """A keyed HS256 signer holding a capability's policies; the key lives
-    only inside OpenSSL."""
-
-    def __new__(
-        cls,
-        key: str | bytes,
-        header: bytes = ...,
-        *,
-        head: _Piece = ...,
-        mid: _Piece = ...,
-        end: _Piece = ...,
-        fields: tuple[str | int, ...] = ...,
-        name: str = ...,
-    ) -> Minter: ...
-    @classmethod
-    def for_template(
-        cls,
-        key: str | bytes,
-        fields: tuple[str, ...],
-        head: _Piece,
-        policies: tuple[_Piece, ...],
-        mid: _Piece,
-        end: _Piece,
-        name: str,
-        /,
-    ) -> Minter: ...
-    def sign(self, *parts: bytes | int) -> str: ...
-    def mint(self, *tail: bytes | int) -> str: ...
+    def __new__(cls, key: str | bytes, /, *, name: str = ...) -> Key: ...
+    def sign(self, header: bytes, payload: bytes, /) -> str: ...
     def mint_each(
         self,
         template: Template,
         fields: tuple[str | int, ...],
-        slot: int,
+        field: int,
         values: Iterable[str],
         /,
     ) -> list[str]: ...
-    def add_policy(self, fragment: bytes, /) -> None: ...
-    def add_policy_template(self, template: Template, /) -> None: ...
-    def set_policies(self, fragments: Iterable[bytes], /) -> None: ...
+
+_Item = bytes | int | str
+
+@final
+class Template:
+    """JSON text with holes: bytes are JSON text, an int k is field k of
+    the Minter it is used with (a str field JSON-escaped without quotes, an
+    int field in decimal), "policies" and "tail" the holes for the
+    policies and mint()'s arguments.  Checked once; immutable."""
+
+    def __new__(cls, items: tuple[_Item, ...], /) -> Template: ...
+    @property
+    def items(self) -> tuple[_Item, ...]: ...
+
+@final
+class Minter:
+    """A capability's payload (a layout over fields), its policies and the
+    Key that signs it."""
+
+    @classmethod
+    def create(
+        cls,
+        key: Key,
+        fields: tuple[str | int, ...],
+        layout: Template,
+        policies: tuple[bytes | Template, ...],
+        /,
+    ) -> Minter: ...
+    def mint(self, *tail: bytes | int) -> str: ...
+    def add_policy(self, policy: bytes | Template, /) -> None: ...
+    def set_policies(self, policies: Iterable[bytes], /) -> None: ...
     def policies(self) -> list[bytes]: ...
 
 def json_string(text: str, /) -> bytes: ...
@@ -73,6 +66,14 @@ def policy_json(
     post_filter: dict[str, Any] | None,
     /,
 ) -> bytes: ...
+def policy_template(
+    url: tuple[bytes | int, ...],
+    method: str,
+    allow: bool,
+    query_filter: dict[str, Any] | None,
+    post_filter: dict[str, Any] | None,
+    /,
+) -> Template: ...
 def decode_jws(
     token: str | bytes, key: str | bytes | None, algorithms: tuple[str, ...], /
 ) -> tuple[dict[str, Any], dict[str, Any]]: ...

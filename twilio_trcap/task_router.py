@@ -16,14 +16,36 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from . import _core
-from ._capability import REQUIRED_JSON, PolicyMethods
+from ._capability import PolicyMethods
 from ._checks import (
     check_claim_time,
-    check_key,
     check_sid,
     check_text,
     check_ttl,
     current_time,
+)
+from ._payload import (
+    ACCOUNT,
+    ACTIVITIES_URL,
+    ALL_TASKS_URL,
+    API_URL,
+    BASE_WS_URL,
+    CHANNEL,
+    EVENTS_URL,
+    EXP,
+    LAYOUT_4_0,
+    TASK_ROUTER_BASE_URL,
+    TASK_ROUTER_BASE_WS_URL,
+    VERSION,
+    WORKER_URL,
+    WORKSPACE,
+    WORKSPACE_URL,
+    Fields,
+    allow,
+    filled,
+    make_key,
+    new_minter,
+    url_text,
 )
 from .policy import OPTIONAL, REQUIRED, Policy
 
@@ -36,77 +58,21 @@ __all__ = [
     "make_policy",
 ]
 
-TASK_ROUTER_BASE_URL: Final = "https://taskrouter.twilio.com"
-TASK_ROUTER_BASE_WS_URL: Final = "https://event-bridge.twilio.com/v1/wschannels"
-
-# ---------------------------------------------------------------------------
-# The payload, described once.
-#
-# A capability's fields, in this order; the templates below refer to them by
-# index.  A template is JSON text (bytes) and field indices: the core writes
-# a str field JSON-escaped without its quotes (so a sid can sit inside a
-# URL) and an int field in decimal (see _core.Template).  The claims and
-# policies of every token, and the URL properties, all come from here.
-_ACCOUNT, _WORKSPACE, _WORKER, _VERSION, _BASE_URL, _BASE_WS_URL, _EXP = range(7)
-
-_API_URL: Final = (_BASE_URL, b"/", _VERSION)
-_WORKSPACE_URL: Final = (*_API_URL, b"/Workspaces/", _WORKSPACE)
-_WORKER_URL: Final = (*_WORKSPACE_URL, b"/Workers/", _WORKER)
-_CHANNEL_URL: Final = (_BASE_WS_URL, b"/", _ACCOUNT, b"/", _WORKER)
-
-# Claims in twilio 4.0's order: version, friendly_name, policies, iss, exp,
-# account_sid, channel, worker_sid, workspace_sid.
-_Template = _core.Template
-_HEAD: Final = _Template(
-    (b'{"version":"', _VERSION, b'","friendly_name":"', _WORKER, b'","policies":[')
-)
-_MID: Final = _Template((b'],"iss":"', _ACCOUNT, b'","exp":'))
-_END: Final = _Template((
-    b',"account_sid":"', _ACCOUNT,
-    b'","channel":"', _WORKER,
-    b'","worker_sid":"', _WORKER,
-    b'","workspace_sid":"', _WORKSPACE,
-    b'"}',
-))  # fmt: skip
-
-# A placeholder URL: policy_json writes a policy around it, and the template
-# puts the URL's pieces in its place, so the policy layout comes from the
-# core's one policy writer.  Nothing else in our policies escapes to \u0000.
-_CUT: Final = "\x00"
-_CUT_JSON: Final = b"\\u0000"
-
-
-def _allow(
-    url: tuple[bytes | int, ...], method: str, post_filter: dict[str, Any] | None = None
-) -> _core.Template:
-    """The template of a policy allowing `method` on `url` (template items)."""
-    before, after = _core.policy_json(_CUT, method, True, None, post_filter).split(_CUT_JSON)
-    return _Template((before, *url, after))
-
-
 # A new object's policies (twilio 4.0's _allow_worker_websocket_urls and
-# _allow_activity_list_fetch), then one per permission method.
+# _allow_activity_list_fetch), then one per permission method: templates
+# over the object's fields (twilio_trcap._payload), shared by every object.
 _DEFAULT_POLICIES: Final = (
-    _allow(_CHANNEL_URL, "GET"),
-    _allow(_CHANNEL_URL, "POST"),
-    _allow((*_WORKSPACE_URL, b"/Activities"), "GET"),
+    allow(EVENTS_URL, "GET"),
+    allow(EVENTS_URL, "POST"),
+    allow(ACTIVITIES_URL, "GET"),
 )
-_WORKER_FETCH: Final = _allow(_WORKER_URL, "GET")
-_WORKER_ACTIVITY: Final = _allow(_WORKER_URL, "POST", {"ActivitySid": REQUIRED_JSON})
-_TASK_RESERVATION: Final = _allow(
-    (*_WORKSPACE_URL, b"/Tasks/**"), "POST", {"ReservationStatus": REQUIRED_JSON}
-)
-
-_new_minter: Final = _core.Minter.for_template
+_WORKER_FETCH: Final = allow(WORKER_URL, "GET")
+_WORKER_ACTIVITY: Final = allow(WORKER_URL, "POST", "ActivitySid")
+_TASK_RESERVATION: Final = allow(ALL_TASKS_URL, "POST", "ReservationStatus")
 
 # ttl up to this keeps now + ttl within a signed 64-bit int for any clock
 # before the year 146 billion, so the common call skips the range checks.
 _FAST_TTL_MAX: Final = 2**62
-
-
-def _text(template: tuple[bytes | int, ...], fields: tuple[str, ...]) -> str:
-    """`template` with the fields as they are (not JSON): a URL."""
-    return "".join(fields[p] if isinstance(p, int) else p.decode("ascii") for p in template)
 
 
 def make_policy(
@@ -156,7 +122,7 @@ class TaskRouterCapability(PolicyMethods):
 
     __slots__ = ("_fields", "_minter", "__weakref__")
 
-    _fields: tuple[str, str, str, str, str, str]
+    _fields: Fields
     _minter: _core.Minter
 
     def __init__(
@@ -180,72 +146,70 @@ class TaskRouterCapability(PolicyMethods):
             check_text(base_url, "base_url"),
             check_text(base_ws_url, "base_ws_url"),
         )
-        # One call escapes the fields and keys the MAC; the core keeps
-        # references to the shared templates of the claims and policies (and,
-        # from the second mint on, the encoded prefix and the MAC state after
-        # it).
-        self._minter = _new_minter(
-            check_key(auth_token, "auth_token"),
-            fields, _HEAD, _DEFAULT_POLICIES, _MID, _END, "auth_token",
-        )  # fmt: skip
+        # One call escapes the fields; the core keeps references to the
+        # shared layout and policy templates (and, from the second mint on,
+        # the encoded prefix and the MAC state after it).
+        self._minter = new_minter(
+            make_key(auth_token, "auth_token"), fields, LAYOUT_4_0, _DEFAULT_POLICIES
+        )
 
     # -- what the reference exposes -------------------------------------
 
     @property
     def account_sid(self) -> str:
         """The account sid (the ``iss`` claim)."""
-        return self._fields[_ACCOUNT]
+        return self._fields[ACCOUNT]
 
     @property
     def workspace_sid(self) -> str:
         """The Workspace sid."""
-        return self._fields[_WORKSPACE]
+        return self._fields[WORKSPACE]
 
     @property
     def worker_sid(self) -> str:
         """The Worker sid (also the ``channel`` and ``friendly_name``)."""
-        return self._fields[_WORKER]
+        return self._fields[CHANNEL]
 
     @property
     def version(self) -> str:
         """The API version (the ``version`` claim)."""
-        return self._fields[_VERSION]
+        return self._fields[VERSION]
 
     @property
     def base_url(self) -> str:
         """The TaskRouter API's base URL with the version, as in twilio 4.0."""
-        return _text(_API_URL, self._fields)
+        return url_text(API_URL, self._fields)
 
     @property
     def base_ws_url(self) -> str:
         """The base URL of the Worker's event channel."""
-        return self._fields[_BASE_WS_URL]
+        return self._fields[BASE_WS_URL]
 
     @property
     def workspace_url(self) -> str:
         """The Workspace's URL."""
-        return _text(_WORKSPACE_URL, self._fields)
+        return url_text(WORKSPACE_URL, self._fields)
 
     @property
     def worker_url(self) -> str:
         """The Worker's URL."""
-        return _text(_WORKER_URL, self._fields)
+        return url_text(WORKER_URL, self._fields)
 
     # -- permissions ----------------------------------------------------
 
     def allow_worker_fetch_attributes(self) -> None:
         """Allows GET on the Worker: Worker.js may fetch its attributes."""
-        self._minter.add_policy_template(_WORKER_FETCH)
+        self._minter.add_policy(_WORKER_FETCH)
 
     def allow_worker_activity_updates(self) -> None:
         """Allows POST on the Worker with an ``ActivitySid``: Worker.js may
         change the Worker's Activity."""
-        self._minter.add_policy_template(_WORKER_ACTIVITY)
+        self._minter.add_policy(_WORKER_ACTIVITY)
 
     def allow_task_reservation_updates(self) -> None:
         """Allows POST on every Task's subresources with a
         ``ReservationStatus``: Worker.js may accept or reject reservations."""
-        self._minter.add_policy_template(_TASK_RESERVATION)
+        self._minter.add_policy(_TASK_RESERVATION)
 
     # -- the token --------------------------------------------------------
 
@@ -327,7 +291,7 @@ class TaskRouterCapability(PolicyMethods):
             check_text(base_url, "base_url"),
             check_text(base_ws_url, "base_ws_url"),
         )
-        key = check_key(auth_token, "auth_token")
+        key = make_key(auth_token, "auth_token")
         flags = (
             (allow_worker_fetch_attributes, "allow_worker_fetch_attributes", _WORKER_FETCH),
             (allow_worker_activity_updates, "allow_worker_activity_updates", _WORKER_ACTIVITY),
@@ -345,19 +309,17 @@ class TaskRouterCapability(PolicyMethods):
                 f"worker_sids must be an iterable of str, not {type(worker_sids).__name__}"
             )
         sids = tuple(check_sid(sid, f"worker_sids[{i}]") for i, sid in enumerate(worker_sids))
-        body: list[bytes | int] = []
-        for i, template in enumerate(policies):
-            body += (b",", *template.items) if i else template.items
-        payload = _Template((*_HEAD.items, *body, *_MID.items, _EXP, *_END.items))
-        # The worker's field is the slot: each sid in turn.
+        # The layout with the policies and an exp field in its holes; the
+        # worker's field varies: each sid in turn.
+        payload = filled(LAYOUT_4_0, tuple(policies), (EXP,))
         fields = (account, workspace, "", *urls, exp)
-        return _core.Minter(key, name="auth_token").mint_each(payload, fields, _WORKER, sids)
+        return key.mint_each(payload, fields, CHANNEL, sids)
 
     def __repr__(self) -> str:
         fields = self._fields
         return (
-            f"{type(self).__name__}(account_sid={fields[_ACCOUNT]!r}, "
-            f"workspace_sid={fields[_WORKSPACE]!r}, worker_sid={fields[_WORKER]!r}, "
+            f"{type(self).__name__}(account_sid={fields[ACCOUNT]!r}, "
+            f"workspace_sid={fields[WORKSPACE]!r}, worker_sid={fields[CHANNEL]!r}, "
             f"policies={len(self._minter.policies())})"
         )
 

@@ -18,6 +18,7 @@ TaskQueue and Workspace tokens are the same in both modules.
 from __future__ import annotations
 
 from . import task_router_v5 as _v5
+from ._payload import ACTIVITIES_URL, ALL_TASKS_URL, WORKER_URL
 from .task_router_v5 import (
     OPTIONAL,
     REQUIRED,
@@ -56,15 +57,15 @@ class TaskRouterCapability(_v5.TaskRouterCapability):
         # twilio 4.5 __init__: setup_resource() came before the event channel.
         self.setup_resource()
         self.allow_web_sockets()
-        self._grant(self.resource_url, "GET")
+        self._grant(self._resource, "GET")
 
     def setup_resource(self) -> None:
         """Kept from twilio 4.5, where the constructor called it: for a
         Worker channel it allows GET on the Workspace's Activities and on
         every Task (calling it again adds them again, as it did)."""
         if self.channel_prefix == "WK":
-            self._grant(f"{self.base_url}/Activities", "GET")
-            self._grant(f"{self.base_url}/Tasks/**", "GET")
+            self._grant(ACTIVITIES_URL, "GET")
+            self._grant(ALL_TASKS_URL, "GET")
 
 
 class TaskRouterWorkerCapability(_v5.TaskRouterWorkerCapability, TaskRouterCapability):
@@ -81,9 +82,9 @@ class TaskRouterWorkerCapability(_v5.TaskRouterWorkerCapability, TaskRouterCapab
 
     def _add_default_policies(self) -> None:
         self.allow_web_sockets()
-        self._grant(self.resource_url, "GET")
-        self._grant(self.reservations_url, "GET")
-        self._grant(self.activity_url, "GET")
+        self._grant(WORKER_URL, "GET")
+        self._grant(ALL_TASKS_URL, "GET")
+        self._grant(ACTIVITIES_URL, "GET")
 
     def setup_resource(self) -> None:
         """Kept from twilio 4.5; adds nothing for this class."""
@@ -92,7 +93,7 @@ class TaskRouterWorkerCapability(_v5.TaskRouterWorkerCapability, TaskRouterCapab
         """Allows POST on every Task's subresources: the Worker may accept
         or reject reservations (twilio 4.5 did not add the Worker's own
         Reservations, as 5.3 does)."""
-        self._grant(self.reservations_url, "POST")
+        self._grant(ALL_TASKS_URL, "POST")
 
 
 class TaskRouterTaskQueueCapability(_v5.TaskRouterTaskQueueCapability, TaskRouterCapability):

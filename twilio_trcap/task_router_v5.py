@@ -21,11 +21,23 @@ import warnings
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
-from . import _core
-from ._capability import REQUIRED_JSON, ChannelCapability
-from ._checks import check_claim_time, check_key, check_ttl, current_time, exact_str
+from ._capability import ChannelCapability
+from ._checks import check_claim_time, check_ttl, current_time, exact_str
+from ._payload import (
+    ACTIVITIES_URL,
+    ALL_TASKS_URL,
+    EVENTS_URL,
+    LAYOUT_5,
+    TASK_ROUTER_BASE_URL,
+    TASK_ROUTER_BASE_WS_URL,
+    WORKER_RESERVATIONS_URL,
+    WORKER_URL,
+    make_key,
+    new_minter,
+    subresources,
+    url_text,
+)
 from .policy import OPTIONAL, REQUIRED, Policy
-from .task_router import TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL
 
 __all__ = [
     "OPTIONAL",
@@ -41,12 +53,6 @@ __all__ = [
 
 TASK_ROUTER_BASE_EVENTS_URL: Final = TASK_ROUTER_BASE_WS_URL
 TASK_ROUTER_VERSION: Final = "v1"
-
-_js = _core.json_string
-
-# The channel kinds: a Workspace, a Worker or a TaskQueue sid, and the claim
-# each adds after "channel" (twilio 5.x generate_token).
-_KIND_CLAIM: Final = {"WS": b"", "WK": b',"worker_sid":', "WQ": b',"taskqueue_sid":'}
 
 
 class TaskRouterCapability(ChannelCapability):
@@ -73,16 +79,7 @@ class TaskRouterCapability(ChannelCapability):
     :meth:`deny` and :meth:`add_policy` append policies of one's own.
     """
 
-    __slots__ = (
-        "_account_sid",
-        "_workspace_sid",
-        "_channel_id",
-        "_minter",
-        "_head",
-        "_mid",
-        "_tail",
-        "__weakref__",
-    )
+    __slots__ = ("_fields", "_minter", "__weakref__")
 
     #: The channel prefixes this class accepts.
     _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = ("WS", "WK", "WQ")
@@ -100,52 +97,28 @@ class TaskRouterCapability(ChannelCapability):
         channel_id: object,
         channel_name: str,
     ) -> None:
-        self._account_sid, self._workspace_sid, self._channel_id = self._check_sids(
+        sids = self._check_sids(
             account_sid, workspace_sid, channel_id, channel_name, self._CHANNEL_PREFIXES
         )
-        self._minter = _core.Minter(check_key(auth_token, "auth_token"), name="auth_token")
-        a, c = _js(self._account_sid), _js(self._channel_id)
-        kind = _KIND_CLAIM[self.channel_prefix]
-        # Claims in twilio 5.x's order: iss, exp, version, friendly_name,
-        # policies, account_sid, workspace_sid, channel, worker_sid or
-        # taskqueue_sid.  exp comes before the policies, so the token is
-        # signed from parts (Minter.sign) rather than head + policies + tail.
-        self._head = b'{"iss":' + a + b',"exp":'
-        self._mid = b',"version":"v1","friendly_name":' + c + b',"policies":['
-        self._tail = b"".join(
-            (
-                b'],"account_sid":', a,
-                b',"workspace_sid":', _js(self._workspace_sid),
-                b',"channel":', c,
-                kind, c if kind else b"",
-                b"}",
-            )
-        )  # fmt: skip
+        self._fields = (*sids, TASK_ROUTER_VERSION, TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL)
+        # Claims in twilio 5.x's order (twilio_trcap._payload.LAYOUT_5).
+        self._minter = new_minter(
+            make_key(auth_token, "auth_token"), self._fields, LAYOUT_5[sids[2][:2]], ()
+        )
         self._add_default_policies()
 
     def _add_default_policies(self) -> None:
         # twilio 5.3+ __init__: event channel, setup_resource(), own resource.
         self.allow_web_sockets()
         self.setup_resource()
-        self._grant(self.resource_url, "GET")
+        self._grant(self._resource, "GET")
 
     # -- what the reference exposes ---------------------------------------
 
     @property
     def base_url(self) -> str:
         """The Workspace's URL (twilio 5.x called it ``base_url``)."""
-        return f"{TASK_ROUTER_BASE_URL}/{TASK_ROUTER_VERSION}/Workspaces/{self._workspace_sid}"
-
-    @property
-    def resource_url(self) -> str:
-        """The channel's own resource: the Worker, the TaskQueue or the
-        Workspace."""
-        prefix = self.channel_prefix
-        if prefix == "WK":
-            return f"{self.base_url}/Workers/{self._channel_id}"
-        if prefix == "WQ":
-            return f"{self.base_url}/TaskQueues/{self._channel_id}"
-        return self.base_url
+        return self.workspace_url
 
     def get_resource_url(self) -> str:
         """The channel's own resource URL (see :attr:`resource_url`)."""
@@ -157,9 +130,9 @@ class TaskRouterCapability(ChannelCapability):
         Task and on the Worker's Reservations (calling it again adds them
         again, as it did); for other channels it adds nothing."""
         if self.channel_prefix == "WK":
-            self._grant(f"{self.base_url}/Activities", "GET")
-            self._grant(f"{self.base_url}/Tasks/**", "GET")
-            self._grant(f"{self.resource_url}/Reservations/**", "GET")
+            self._grant(ACTIVITIES_URL, "GET")
+            self._grant(ALL_TASKS_URL, "GET")
+            self._grant(WORKER_RESERVATIONS_URL, "GET")
 
     def validate_jwt(self) -> None:
         """Kept from twilio 5.x, where it checked the sids.  The sids are
@@ -176,37 +149,36 @@ class TaskRouterCapability(ChannelCapability):
         :raises TypeError: `channel_id` is neither a str nor None.
         :raises ValueError: `channel_id` is another channel.
         """
-        if channel_id is not None and exact_str(channel_id, "channel_id") != self._channel_id:
+        if channel_id is not None and exact_str(channel_id, "channel_id") != self.channel_id:
             raise ValueError(
                 f"allow_web_sockets grants the capability's own channel "
-                f"{self._channel_id!r}, not {channel_id!r} (twilio 5.x ignored the argument); "
+                f"{self.channel_id!r}, not {channel_id!r} (twilio 5.x ignored the argument); "
                 "use allow(url, 'GET') for another channel's event stream"
             )
-        url = f"{TASK_ROUTER_BASE_EVENTS_URL}/{self._account_sid}/{self._channel_id}"
-        self._grant(url, "GET")
-        self._grant(url, "POST")
+        self._grant(EVENTS_URL, "GET")
+        self._grant(EVENTS_URL, "POST")
 
     # -- permissions on the channel's own resource ---------------------------
 
     def allow_fetch_subresources(self) -> None:
         """Allows GET on every subresource of the channel's resource."""
-        self._grant(f"{self.resource_url}/**", "GET")
+        self._grant(subresources(self._resource), "GET")
 
     def allow_updates(self) -> None:
         """Allows POST on the channel's resource."""
-        self._grant(self.resource_url, "POST")
+        self._grant(self._resource, "POST")
 
     def allow_updates_subresources(self) -> None:
         """Allows POST on every subresource of the channel's resource."""
-        self._grant(f"{self.resource_url}/**", "POST")
+        self._grant(subresources(self._resource), "POST")
 
     def allow_delete(self) -> None:
         """Allows DELETE on the channel's resource."""
-        self._grant(self.resource_url, "DELETE")
+        self._grant(self._resource, "DELETE")
 
     def allow_delete_subresources(self) -> None:
         """Allows DELETE on every subresource of the channel's resource."""
-        self._grant(f"{self.resource_url}/**", "DELETE")
+        self._grant(subresources(self._resource), "DELETE")
 
     # -- twilio 4.0's methods, deprecated since 4.5 ---------------------------
 
@@ -217,7 +189,7 @@ class TaskRouterCapability(ChannelCapability):
         warnings.warn(f"Call to deprecated function {name}.", DeprecationWarning, stacklevel=3)
         if self.channel_prefix != "WK":
             raise ValueError(
-                f"{name}() applies to a Worker channel ('WK...') only, not {self._channel_id!r}"
+                f"{name}() applies to a Worker channel ('WK...') only, not {self.channel_id!r}"
             )
 
     def allow_worker_fetch_attributes(self) -> None:
@@ -226,7 +198,7 @@ class TaskRouterCapability(ChannelCapability):
         :raises ValueError: the channel is not a Worker.
         """
         self._check_worker("allow_worker_fetch_attributes")
-        self._grant(self.resource_url, "GET")
+        self._grant(WORKER_URL, "GET")
 
     def allow_worker_activity_updates(self) -> None:
         """Deprecated (as in twilio 5.x): allows POST on the Worker with an
@@ -235,7 +207,7 @@ class TaskRouterCapability(ChannelCapability):
         :raises ValueError: the channel is not a Worker.
         """
         self._check_worker("allow_worker_activity_updates")
-        self._grant(self.resource_url, "POST", {"ActivitySid": REQUIRED_JSON})
+        self._grant(WORKER_URL, "POST", "ActivitySid")
 
     def allow_task_reservation_updates(self) -> None:
         """Deprecated (as in twilio 5.x): allows POST on every Task's
@@ -245,7 +217,7 @@ class TaskRouterCapability(ChannelCapability):
         :raises ValueError: the channel is not a Worker.
         """
         self._check_worker("allow_task_reservation_updates")
-        self._grant(f"{self.base_url}/Tasks/**", "POST")
+        self._grant(ALL_TASKS_URL, "POST")
 
     # -- policies -------------------------------------------------------------
 
@@ -276,9 +248,7 @@ class TaskRouterCapability(ChannelCapability):
         :raises ValueError: `ttl` is negative.
         :raises OverflowError: ``now + ttl`` does not fit a signed 64-bit int.
         """
-        exp = check_claim_time(current_time(now) + check_ttl(ttl), "exp")
-        minter = self._minter
-        return minter.sign(self._head, exp, self._mid, b",".join(minter.policies()), self._tail)
+        return self._minter.mint(check_claim_time(current_time(now) + check_ttl(ttl), "exp"))
 
 
 class TaskRouterWorkerCapability(TaskRouterCapability):
@@ -312,9 +282,9 @@ class TaskRouterWorkerCapability(TaskRouterCapability):
         # twilio 5.3+: the base class's defaults (setup_resource adds nothing
         # here), then the Worker's lists.
         TaskRouterCapability._add_default_policies(self)
-        self._grant(self.activity_url, "GET")
-        self._grant(self.reservations_url, "GET")
-        self._grant(self.worker_reservations_url, "GET")
+        self._grant(ACTIVITIES_URL, "GET")
+        self._grant(ALL_TASKS_URL, "GET")
+        self._grant(WORKER_RESERVATIONS_URL, "GET")
 
     def setup_resource(self) -> None:
         """Kept from twilio 5.x; adds nothing for this class."""
@@ -322,28 +292,28 @@ class TaskRouterWorkerCapability(TaskRouterCapability):
     @property
     def activity_url(self) -> str:
         """The Workspace's Activities."""
-        return f"{self.base_url}/Activities"
+        return url_text(ACTIVITIES_URL, self._fields)
 
     @property
     def reservations_url(self) -> str:
         """Every Task and its subresources (twilio's name for it)."""
-        return f"{self.base_url}/Tasks/**"
+        return url_text(ALL_TASKS_URL, self._fields)
 
     @property
     def worker_reservations_url(self) -> str:
         """The Worker's Reservations and their subresources."""
-        return f"{self.resource_url}/Reservations/**"
+        return url_text(WORKER_RESERVATIONS_URL, self._fields)
 
     def allow_activity_updates(self) -> None:
         """Allows POST on the Worker with an ``ActivitySid``: the Worker may
         change its Activity."""
-        self._grant(self.resource_url, "POST", {"ActivitySid": REQUIRED_JSON})
+        self._grant(WORKER_URL, "POST", "ActivitySid")
 
     def allow_reservation_updates(self) -> None:
         """Allows POST on every Task's subresources and on the Worker's
         Reservations: the Worker may accept or reject reservations."""
-        self._grant(self.reservations_url, "POST")
-        self._grant(self.worker_reservations_url, "POST")
+        self._grant(ALL_TASKS_URL, "POST")
+        self._grant(WORKER_RESERVATIONS_URL, "POST")
 
 
 class TaskRouterTaskQueueCapability(TaskRouterCapability):

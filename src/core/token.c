@@ -17,7 +17,8 @@ trcap_payload_size(const trcap_part *parts, size_t nparts, size_t *size)
 {
     size_t total = 0;
     for (size_t i = 0; i < nparts; i++) {
-        size_t n = parts[i].bytes ? parts[i].length : int64_digits(parts[i].number);
+        size_t n = parts[i].kind == TRCAP_PART_TEXT ? parts[i].as.text.length
+                                                    : int64_digits(parts[i].as.number);
         if (total > SIZE_MAX - n) {
             return TRCAP_ERR_OVERFLOW;
         }
@@ -64,12 +65,12 @@ unsigned char *
 trcap_payload_write(unsigned char *out, const trcap_part *parts, size_t nparts)
 {
     for (size_t i = 0; i < nparts; i++) {
-        if (parts[i].bytes) {
-            copy_bytes(out, parts[i].bytes, parts[i].length);
-            out += parts[i].length;
+        if (parts[i].kind == TRCAP_PART_TEXT) {
+            copy_bytes(out, parts[i].as.text.bytes, parts[i].as.text.length);
+            out += parts[i].as.text.length;
         }
         else {
-            out = trcap_int64_write(out, parts[i].number);
+            out = trcap_int64_write(out, parts[i].as.number);
         }
     }
     return out;
@@ -109,12 +110,12 @@ static unsigned char *
 encode_parts(trcap_b64url_stream *s, unsigned char *p, const trcap_part *parts, size_t nparts)
 {
     for (size_t i = 0; i < nparts; i++) {
-        if (parts[i].bytes) {
-            p = trcap_b64url_stream_feed(s, p, parts[i].bytes, parts[i].length);
+        if (parts[i].kind == TRCAP_PART_TEXT) {
+            p = trcap_b64url_stream_feed(s, p, parts[i].as.text.bytes, parts[i].as.text.length);
         }
         else {
             unsigned char digits[TRCAP_INT64_MAX_DIGITS];
-            size_t n = (size_t)(trcap_int64_write(digits, parts[i].number) - digits);
+            size_t n = (size_t)(trcap_int64_write(digits, parts[i].as.number) - digits);
             p = trcap_b64url_stream_feed(s, p, digits, n);
         }
     }

@@ -24,11 +24,37 @@
 #include "hmac_sha256.h"
 #include "trcap_status.h"
 
+/* A part of a payload: JSON text copied as it is, or a number written in
+ * decimal (a time claim).  The kind says which member of `as` holds. */
+typedef enum {
+    TRCAP_PART_TEXT,
+    TRCAP_PART_NUMBER,
+} trcap_part_kind;
+
 typedef struct {
-    const unsigned char *bytes;  /* JSON text; NULL: the part is `number` */
-    size_t length;
-    int64_t number;
+    trcap_part_kind kind;
+    union {
+        struct {
+            const unsigned char *bytes;
+            size_t length;
+        } text;
+        int64_t number;
+    } as;
 } trcap_part;
+
+static inline trcap_part
+trcap_text_part(const unsigned char *bytes, size_t length)
+{
+    trcap_part part = {.kind = TRCAP_PART_TEXT, .as.text = {bytes, length}};
+    return part;
+}
+
+static inline trcap_part
+trcap_number_part(int64_t number)
+{
+    trcap_part part = {.kind = TRCAP_PART_NUMBER, .as.number = number};
+    return part;
+}
 
 /* Bytes of the JSON payload the parts make. */
 trcap_status trcap_payload_size(const trcap_part *parts, size_t nparts, size_t *size);

@@ -1,7 +1,7 @@
 /*
- * Minter.mint_each (listed in minter.c's methods): one token per value of a
- * template's slot, measured and allocated under the GIL, then written and
- * signed without it.
+ * Key.mint_each (listed in key.c's methods): one token per value of a
+ * template's varying field, measured and allocated under the GIL, then
+ * written and signed without it.
  */
 #include "minter.h"
 
@@ -13,9 +13,9 @@
 
 /* What mint_each() needs once the GIL is released: plain C data only. */
 typedef struct {
-    trcap_part *parts;       /* the template's parts; slot items re-pointed per value */
+    trcap_part *parts;       /* the template's parts; the varying field's re-pointed per value */
     size_t nparts;
-    size_t *slot_at;         /* indices of the parts that are the slot */
+    size_t *slot_at;         /* indices of the parts that are the varying field */
     size_t nslots;
     trcap_text *values;      /* views of the values' storage (kept alive by a tuple) */
     size_t base_size;        /* payload bytes but the slots */
@@ -35,7 +35,7 @@ write_batch(batch *b, const unsigned char *header_b64, size_t header_b64_length,
             const trcap_hmac_key *key)
 {
     trcap_status st = TRCAP_OK;
-    EVP_MD_CTX *run = EVP_MD_CTX_new();  /* this call's own: the Minter's is not */
+    EVP_MD_CTX *run = EVP_MD_CTX_new();  /* this call's own: the module's is the GIL's */
 
     if (run == NULL) {
         return TRCAP_ERR_NOMEM;
@@ -44,9 +44,7 @@ write_batch(batch *b, const unsigned char *header_b64, size_t header_b64_length,
         unsigned char *q = trcap_json_string_write(b->scratch, &b->values[i]);
         size_t escaped = (size_t)(q - b->scratch) - 2;  /* inside the quotes */
         for (size_t j = 0; j < b->nslots; j++) {
-            trcap_part *part = &b->parts[b->slot_at[j]];
-            part->bytes = b->scratch + 1;
-            part->length = escaped;
+            b->parts[b->slot_at[j]] = trcap_text_part(b->scratch + 1, escaped);
         }
         /* Measured under the GIL: it cannot overflow now. */
         st = trcap_token_write(PyUnicode_1BYTE_DATA(b->tokens[i]), header_b64,
@@ -57,16 +55,17 @@ write_batch(batch *b, const unsigned char *header_b64, size_t header_b64_length,
     return st;
 }
 
-const char trcap_py_minter_mint_each_doc[] = PyDoc_STR(
-"mint_each(template, fields, slot, values, /)\n--\n\n"
-"A list with one token per item of `values` (non-empty str): the payload is\n"
-"`template` with `fields` (a tuple of str and int), field `slot`\n"
-"replaced by the item.  This Minter's policies, head, mid and end are\n"
-"not used.  The GIL is released while the tokens are written and signed.");
+const char trcap_py_key_mint_each_doc[] = PyDoc_STR(
+"mint_each(template, fields, field, values, /)\n--\n\n"
+"A list with one token per item of `values` (non-empty str), with the\n"
+"default header: the payload is `template` (text and fields only) with\n"
+"`fields` (a tuple of str and int), field number `field` replaced by the\n"
+"item.  The GIL is released while the tokens are written and signed.");
 
 PyObject *
-trcap_py_minter_mint_each(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
+trcap_py_key_mint_each(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
+    module_state *state;
     batch b = {0};
     PyObject *values = NULL, *result = NULL;
     trcap_part *fields = NULL;
@@ -77,27 +76,29 @@ trcap_py_minter_mint_each(MinterObject *self, PyObject *const *args, Py_ssize_t 
     if (trcap_py_check_nargs("mint_each", nargs, 4) < 0) {
         goto error;
     }
-    if (trcap_py_escape_fields(args[1], 0, &fields, &nfields) < 0) {
+    /* The module outlives every object of its types. */
+    state = get_state(PyType_GetModuleByDef(Py_TYPE(self), &trcap_py_module));
+    if (trcap_py_escape_fields(args[1], &fields, &nfields) < 0) {
         goto error;
     }
-    if (!Py_IS_TYPE(args[0], self->template_type)) {
+    if (!Py_IS_TYPE(args[0], state->template_type)) {
         PyErr_Format(PyExc_TypeError, "template must be a Template, not %.100s",
                      Py_TYPE(args[0])->tp_name);
         goto error;
     }
-    if (trcap_py_check_piece(self->template_type, args[0], nfields, "template") < 0) {
+    if (trcap_py_check_policy(state, args[0], nfields, "template") < 0) {
         goto error;
     }
     if (!trcap_py_is_int(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "slot must be an int");
+        PyErr_SetString(PyExc_TypeError, "field must be an int");
         goto error;
     }
     slot = PyLong_AsSsize_t(args[2]);
     if (slot == -1 && PyErr_Occurred()) {
         goto error;
     }
-    if (slot < 0 || slot >= nfields || fields[slot].bytes == NULL) {
-        PyErr_SetString(PyExc_ValueError, "slot must be the index of a str field");
+    if (slot < 0 || slot >= nfields || fields[slot].kind != TRCAP_PART_TEXT) {
+        PyErr_SetString(PyExc_ValueError, "field must be the index of a str field");
         goto error;
     }
     /* Our own tuple: the values stay alive, and unchanged, without the GIL. */
@@ -107,7 +108,7 @@ trcap_py_minter_mint_each(MinterObject *self, PyObject *const *args, Py_ssize_t 
     }
 
     /* Measure: the template with an empty slot, plus each value's escape. */
-    b.nparts = trcap_py_piece_count(args[0]);
+    b.nparts = trcap_py_policy_count(args[0]);
     b.count = (size_t)PyTuple_GET_SIZE(values);
     b.parts = PyMem_New(trcap_part, b.nparts ? b.nparts : 1);
     b.slot_at = PyMem_New(size_t, b.nparts ? b.nparts : 1);
@@ -117,11 +118,11 @@ trcap_py_minter_mint_each(MinterObject *self, PyObject *const *args, Py_ssize_t 
         PyErr_NoMemory();
         goto error;
     }
-    fields[slot].length = 0;
-    (void)trcap_py_piece_parts(args[0], fields, b.parts);
+    fields[slot].as.text.length = 0;
+    (void)trcap_py_policy_parts(args[0], fields, b.parts);
     for (size_t i = 0; i < b.nparts; i++) {
         const template_entry *e = &((TemplateObject *)args[0])->entries[i];
-        if (e->bytes == NULL && e->length == (size_t)slot) {
+        if (e->kind == ENTRY_FIELD && e->as.field == slot) {
             b.slot_at[b.nslots++] = i;
         }
     }
@@ -155,7 +156,7 @@ trcap_py_minter_mint_each(MinterObject *self, PyObject *const *args, Py_ssize_t 
             }
         }
         if (st == TRCAP_OK) {
-            st = trcap_token_size(self->header_b64_length, payload_size, &token_size);
+            st = trcap_token_size(state->header_b64_length, payload_size, &token_size);
         }
         if (st != TRCAP_OK) {
             trcap_py_raise_status(st, "the token");
@@ -180,7 +181,7 @@ trcap_py_minter_mint_each(MinterObject *self, PyObject *const *args, Py_ssize_t 
      * by our tuple, and the key states are read-only once set: the GIL can
      * go. */
     Py_BEGIN_ALLOW_THREADS
-    st = write_batch(&b, self->header_b64, self->header_b64_length, &self->key);
+    st = write_batch(&b, state->header_b64, state->header_b64_length, &self->key);
     Py_END_ALLOW_THREADS
     if (st != TRCAP_OK) {
         trcap_py_raise_status(st, "signing the tokens");

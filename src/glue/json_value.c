@@ -3,7 +3,7 @@
  * exactly how), and the module functions that return it: json_string,
  * json_value and policy_json.
  */
-#include "module.h"
+#include "minter.h"
 
 #include <math.h>
 #include <string.h>
@@ -343,10 +343,38 @@ append_filter(trcap_buffer *b, PyObject *filter, const char *name)
     return append_json_value(b, filter, name, 1);
 }
 
+/* What follows a policy's url: its method, allow and filters, then '}'.
+ * args are policy_json's from the method on. */
+static int
+append_policy_rest(trcap_buffer *b, PyObject *const *args)
+{
+    if (trcap_py_check_str(args[0], "method") < 0) {
+        return -1;
+    }
+    if (!PyBool_Check(args[1])) {
+        PyErr_Format(PyExc_TypeError, "allow must be bool, not %.100s",
+                     Py_TYPE(args[1])->tp_name);
+        return -1;
+    }
+    if (append_bytes(b, ",\"method\":", 10, "policy") < 0
+        || append_json_string(b, args[0], "method") < 0
+        || (args[1] == Py_True
+                ? append_bytes(b, ",\"allow\":true", 13, "policy")
+                : append_bytes(b, ",\"allow\":false", 14, "policy")) < 0
+        || append_bytes(b, ",\"query_filter\":", 16, "policy") < 0
+        || append_filter(b, args[2], "query_filter") < 0
+        || append_bytes(b, ",\"post_filter\":", 15, "policy") < 0
+        || append_filter(b, args[3], "post_filter") < 0
+        || append_bytes(b, "}", 1, "policy") < 0) {
+        return -1;
+    }
+    return 0;
+}
+
 const char trcap_py_policy_json_doc[] = PyDoc_STR(
 "policy_json(url, method, allow, query_filter, post_filter, /)\n--\n\n"
 "JSON of one policy: url, method, allow, query_filter, post_filter in that\n"
-"order (the order of every twilio generation), a None filter as {}.");
+"order (twilio's), compact, as bytes.  The filters are dicts or None.");
 
 PyObject *
 trcap_py_policy_json(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
@@ -354,34 +382,68 @@ trcap_py_policy_json(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssiz
     trcap_buffer b = TRCAP_BUFFER_INIT;
     PyObject *result = NULL;
 
-    if (trcap_py_check_nargs("policy_json", nargs, 5) < 0) {
-        goto error;
-    }
-    if (trcap_py_check_str(args[0], "url") < 0 || trcap_py_check_str(args[1], "method") < 0) {
-        goto error;
-    }
-    if (!PyBool_Check(args[2])) {
-        PyErr_Format(PyExc_TypeError, "allow must be bool, not %.100s",
-                     Py_TYPE(args[2])->tp_name);
+    if (trcap_py_check_nargs("policy_json", nargs, 5) < 0
+        || trcap_py_check_str(args[0], "url") < 0) {
         goto error;
     }
     if (append_bytes(&b, "{\"url\":", 7, "policy") < 0
         || append_json_string(&b, args[0], "url") < 0
-        || append_bytes(&b, ",\"method\":", 10, "policy") < 0
-        || append_json_string(&b, args[1], "method") < 0
-        || (args[2] == Py_True
-                ? append_bytes(&b, ",\"allow\":true", 13, "policy")
-                : append_bytes(&b, ",\"allow\":false", 14, "policy")) < 0
-        || append_bytes(&b, ",\"query_filter\":", 16, "policy") < 0
-        || append_filter(&b, args[3], "query_filter") < 0
-        || append_bytes(&b, ",\"post_filter\":", 15, "policy") < 0
-        || append_filter(&b, args[4], "post_filter") < 0
-        || append_bytes(&b, "}", 1, "policy") < 0) {
+        || append_policy_rest(&b, args + 1) < 0) {
         goto error;
     }
     result = buffer_to_bytes(&b);
 
 error:
     trcap_buffer_release(&b);
+    return result;
+}
+
+const char trcap_py_policy_template_doc[] = PyDoc_STR(
+"policy_template(url, method, allow, query_filter, post_filter, /)\n--\n\n"
+"The Template of one policy whose url is `url`, a tuple of Template items\n"
+"(bytes of JSON string content, and field indices): policy_json's layout\n"
+"with the url's items in place of its escaped text.");
+
+PyObject *
+trcap_py_policy_template(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    static const char url_key[] = "{\"url\":\"";
+    trcap_buffer b = TRCAP_BUFFER_INIT;
+    PyObject *items = NULL, *result = NULL;
+    Py_ssize_t n;
+
+    if (trcap_py_check_nargs("policy_template", nargs, 5) < 0) {
+        goto error;
+    }
+    if (!PyTuple_CheckExact(args[0])) {
+        PyErr_Format(PyExc_TypeError, "url must be a tuple of template items, not %.100s",
+                     Py_TYPE(args[0])->tp_name);
+        goto error;
+    }
+    /* The closing quote of the url, then the rest. */
+    if (append_bytes(&b, "\"", 1, "policy") < 0 || append_policy_rest(&b, args + 1) < 0) {
+        goto error;
+    }
+    n = PyTuple_GET_SIZE(args[0]);
+    items = PyTuple_New(n + 2);
+    if (items == NULL) {
+        goto error;
+    }
+    /* Each PyTuple_SET_ITEM moves a new reference into `items`. */
+    PyTuple_SET_ITEM(items, 0, PyBytes_FromStringAndSize(url_key, sizeof url_key - 1));
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyTuple_SET_ITEM(items, i + 1, Py_NewRef(PyTuple_GET_ITEM(args[0], i)));
+    }
+    PyTuple_SET_ITEM(items, n + 1, buffer_to_bytes(&b));
+    if (PyTuple_GET_ITEM(items, 0) == NULL || PyTuple_GET_ITEM(items, n + 1) == NULL) {
+        goto error;
+    }
+    /* Template() checks the url's items (bytes and field indices only: a
+     * policy has no holes, which Minter checks when it is added). */
+    result = trcap_py_template_of(get_state(module), items);
+
+error:
+    trcap_buffer_release(&b);
+    Py_XDECREF(items);
     return result;
 }

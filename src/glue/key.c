@@ -1,12 +1,18 @@
 /*
  * Keys: a key argument (str or bytes) as the bytes that key HMAC-SHA256,
- * copied only when it must be (non-ASCII text) and wiped then, and the
- * prepared key (RFC 2104 over EVP_MD, hmac_sha256.h) that the Minter and
- * the decoder hold.
+ * copied only when it must be (non-ASCII text) and wiped then; the
+ * prepared key (RFC 2104 over EVP_MD, hmac_sha256.h) that the decoder
+ * makes for one check; and the Key type (minter.h), which holds one for a
+ * Minter, a signer of whole payloads, or a batch (batch.c).
  */
-#include "module.h"
+#include "minter.h"
+
+#include <string.h>
 
 #include <openssl/crypto.h>
+#include <structmember.h>
+
+#include "base64url.h"
 
 /* The bytes of `key` (str as UTF-8, or bytes) for keying a MAC.  The only
  * copy made is the UTF-8 of a non-ASCII str (*copy, PyMem), which the
@@ -94,3 +100,207 @@ error:
     release_key_copy(copy, copy_size);
     return rc;
 }
+
+/* ---- tokens ------------------------------------------------------------- */
+
+/* A new compact ASCII str of `size` characters, for a token. */
+PyObject *
+trcap_py_new_token(size_t size)
+{
+    if (size > (size_t)PY_SSIZE_T_MAX) {
+        trcap_py_raise_status(TRCAP_ERR_OVERFLOW, "the token");
+        return NULL;
+    }
+    return PyUnicode_New((Py_ssize_t)size, 127);
+}
+
+/* The token whose payload is `parts`, written from scratch.  `run` is a
+ * MAC context no one else uses meanwhile (the module's scratch context
+ * under the GIL: nothing here runs Python code once the str exists). */
+PyObject *
+trcap_py_token_from_parts(const unsigned char *header_b64, size_t header_b64_length,
+                          const trcap_part *parts, size_t nparts,
+                          const trcap_hmac_key *key, EVP_MD_CTX *run)
+{
+    PyObject *token = NULL;
+    size_t payload_size, token_size;
+    trcap_status st;
+
+    st = trcap_payload_size(parts, nparts, &payload_size);
+    if (st == TRCAP_OK) {
+        st = trcap_token_size(header_b64_length, payload_size, &token_size);
+    }
+    if (st != TRCAP_OK) {
+        trcap_py_raise_status(st, "the token");
+        goto error;
+    }
+    token = trcap_py_new_token(token_size);
+    if (token == NULL) {
+        goto error;
+    }
+    st = trcap_token_write(PyUnicode_1BYTE_DATA(token), header_b64, header_b64_length,
+                           parts, nparts, payload_size, key, run);
+    if (st != TRCAP_OK) {
+        trcap_py_raise_status(st, "signing the token");
+        Py_CLEAR(token);
+    }
+
+error:
+    return token;
+}
+
+/* ---- Key ---------------------------------------------------------------- */
+
+static PyObject *
+Key_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"key", "name", NULL};
+    PyObject *key;  /* borrowed */
+    const char *name = "key";
+    PyObject *module;
+    KeyObject *self = NULL;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|$s:Key", kwlist, &key, &name)) {
+        goto error;
+    }
+    module = PyType_GetModuleByDef(type, &trcap_py_module);  /* borrowed */
+    if (module == NULL) {
+        goto error;
+    }
+    self = (KeyObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        goto error;
+    }
+    if (trcap_py_prepare_key(get_state(module), key, name, &self->key) < 0) {
+        goto error;
+    }
+    return (PyObject *)self;
+
+error:
+    Py_XDECREF(self);
+    return NULL;
+}
+
+static void
+Key_dealloc(KeyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    if (self->weakreflist != NULL) {
+        PyObject_ClearWeakRefs((PyObject *)self);
+    }
+    trcap_hmac_key_release(&self->key);  /* OpenSSL wipes the key states */
+    tp->tp_free((PyObject *)self);
+    Py_DECREF(tp);
+}
+
+/* Headers up to this size are encoded on the stack (the default's 36). */
+#define HEADER_B64_ON_STACK 256
+
+PyDoc_STRVAR(Key_sign_doc,
+"sign(header, payload, /)\n--\n\n"
+"The HS256 token of `header` and `payload` (bytes, each one JSON text,\n"
+"written as given).");
+
+static PyObject *
+Key_sign(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    unsigned char stack[HEADER_B64_ON_STACK];
+    unsigned char *header_b64 = stack;
+    size_t header_b64_length = 0;
+    PyObject *module, *token = NULL;
+    trcap_part payload;
+    trcap_status st;
+
+    if (trcap_py_check_nargs("sign", nargs, 2) < 0) {
+        goto error;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (!PyBytes_Check(args[i])) {
+            PyErr_Format(PyExc_TypeError, "%s must be bytes, not %.100s",
+                         i ? "payload" : "header", Py_TYPE(args[i])->tp_name);
+            goto error;
+        }
+    }
+    module = PyType_GetModuleByDef(Py_TYPE(self), &trcap_py_module);  /* borrowed */
+    if (module == NULL) {
+        goto error;
+    }
+    st = trcap_b64url_size((size_t)PyBytes_GET_SIZE(args[0]), &header_b64_length);
+    if (st != TRCAP_OK) {
+        trcap_py_raise_status(st, "header");
+        goto error;
+    }
+    if (header_b64_length > sizeof stack) {
+        header_b64 = PyMem_Malloc(header_b64_length);
+        if (header_b64 == NULL) {
+            PyErr_NoMemory();
+            goto error;
+        }
+    }
+    (void)trcap_b64url_encode(header_b64, (const unsigned char *)PyBytes_AS_STRING(args[0]),
+                              (size_t)PyBytes_GET_SIZE(args[0]));
+    payload = trcap_text_part((const unsigned char *)PyBytes_AS_STRING(args[1]),
+                              (size_t)PyBytes_GET_SIZE(args[1]));
+    token = trcap_py_token_from_parts(header_b64, header_b64_length, &payload, 1, &self->key,
+                                      get_state(module)->scratch);
+
+error:
+    if (header_b64 != stack) {
+        PyMem_Free(header_b64);
+    }
+    return token;
+}
+
+static PyObject *
+Key_repr(KeyObject *self)
+{
+    /* Never the key: only what kind of key this is. */
+    return PyUnicode_FromFormat("<%s HS256>", Py_TYPE(self)->tp_name);
+}
+
+/* Shared by Key and Minter: neither is pickled, as a pickle would carry
+ * the key out of the core. */
+PyObject *
+trcap_py_refuse_pickle(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    PyErr_Format(PyExc_TypeError, "cannot pickle %s: it holds a secret key",
+                 Py_TYPE(self)->tp_name);
+    return NULL;
+}
+
+static PyMethodDef Key_methods[] = {
+    {"sign", (PyCFunction)(void (*)(void))Key_sign, METH_FASTCALL, Key_sign_doc},
+    {"mint_each", (PyCFunction)(void (*)(void))trcap_py_key_mint_each, METH_FASTCALL,
+     trcap_py_key_mint_each_doc},
+    {"__reduce__", trcap_py_refuse_pickle, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef Key_members[] = {
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(KeyObject, weakreflist), READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+PyDoc_STRVAR(Key_doc,
+"Key(key, /, *, name='key')\n--\n\n"
+"A prepared HMAC-SHA256 key (str as UTF-8, or bytes, not empty), kept\n"
+"only inside OpenSSL's SHA-256 states and wiped when the object is\n"
+"freed.  Immutable: Minters and threads may share one.  `name` is the\n"
+"argument named in error messages about the key.");
+
+static PyType_Slot Key_slots[] = {
+    {Py_tp_new, Key_new},
+    {Py_tp_dealloc, Key_dealloc},
+    {Py_tp_repr, Key_repr},
+    {Py_tp_methods, Key_methods},
+    {Py_tp_members, Key_members},
+    {Py_tp_doc, (void *)Key_doc},
+    {0, NULL},
+};
+
+PyType_Spec trcap_py_key_spec = {
+    .name = "twilio_trcap._core.Key",
+    .basicsize = sizeof(KeyObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = Key_slots,
+};

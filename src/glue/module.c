@@ -7,19 +7,22 @@
  * Every public name and docstring a user sees lives in the Python package;
  * this surface is private and kept small (twilio_trcap/_core.pyi types it):
  *
- *   Template(items)              a payload template: JSON text and field
- *                                numbers (template.c)
- *   Minter(key, header, *, head, mid, end, fields, name)
- *   Minter.for_template(key, fields, head, policies, mid, end, name)
- *                                a keyed HS256 signer holding a policy list
- *                                (minter.c): sign(*parts) / mint(*tail) -> str,
- *                                add_policy, add_policy_template,
- *                                set_policies, policies(); mint_each(template,
- *                                fields, slot, values) -> [str] (batch.c)
+ *   Key(key, *, name)            a prepared HMAC-SHA256 key (key.c):
+ *                                sign(header, payload) -> str;
+ *                                mint_each(template, fields, field, values)
+ *                                -> [str] (batch.c)
+ *   Template(items)              JSON text with holes: fields, 'policies',
+ *                                'tail' (template.c)
+ *   Minter.create(key, fields, layout, policies)
+ *                                a capability's payload and policies
+ *                                (minter.c): mint(*tail) -> str,
+ *                                add_policy, set_policies, policies()
  *   json_string(text)            the JSON literal of a str, as bytes
  *   json_value(value, name)      JSON of dict/list/str/int/float/bool/None
  *   policy_json(url, method, allow, query_filter, post_filter)
- *                                (json_value.c)
+ *   policy_template(url, method, allow, query_filter, post_filter)
+ *                                one policy's JSON, or its Template for a
+ *                                URL given as template items (json_value.c)
  *   decode_jws(token, key, algorithms) -> (header, claims), verified
  *                                (decoder.c)
  *   openssl_version, MAX_TOKEN_LENGTH, MAX_HEADER_LENGTH, MAX_JSON_DEPTH
@@ -32,6 +35,7 @@
 
 #include <openssl/crypto.h>
 
+#include "base64url.h"
 #include "json_reader.h"
 #include "jws_decode.h"
 
@@ -43,9 +47,14 @@ static PyMethodDef core_functions[] = {
     {"json_string", trcap_py_json_string, METH_O, trcap_py_json_string_doc},
     {"json_value", (PyCFunction)(void (*)(void))trcap_py_json_value, METH_FASTCALL, trcap_py_json_value_doc},
     {"policy_json", (PyCFunction)(void (*)(void))trcap_py_policy_json, METH_FASTCALL, trcap_py_policy_json_doc},
+    {"policy_template", (PyCFunction)(void (*)(void))trcap_py_policy_template, METH_FASTCALL, trcap_py_policy_template_doc},
     {"decode_jws", (PyCFunction)(void (*)(void))trcap_py_decode_jws, METH_FASTCALL, trcap_py_decode_jws_doc},
     {NULL, NULL, 0, NULL},
 };
+
+static const char default_header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+_Static_assert((sizeof default_header - 1 + 2) / 3 * 4 <= sizeof ((module_state *)0)->header_b64,
+               "the default header's encoding fits module_state.header_b64");
 
 static int
 exec_digest(PyObject *module)
@@ -61,6 +70,9 @@ exec_digest(PyObject *module)
         PyErr_NoMemory();
         return -1;
     }
+    (void)trcap_b64url_size(sizeof default_header - 1, &state->header_b64_length);  /* 36 */
+    (void)trcap_b64url_encode(state->header_b64, (const unsigned char *)default_header,
+                              sizeof default_header - 1);
     return 0;
 }
 
@@ -68,6 +80,10 @@ static int
 exec_types(PyObject *module)
 {
     module_state *state = get_state(module);
+    state->key_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &trcap_py_key_spec, NULL);
+    if (state->key_type == NULL || PyModule_AddType(module, state->key_type) < 0) {
+        return -1;
+    }
     state->minter_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &trcap_py_minter_spec, NULL);
     if (state->minter_type == NULL || PyModule_AddType(module, state->minter_type) < 0) {
         return -1;
@@ -125,6 +141,7 @@ static int
 core_traverse(PyObject *module, visitproc visit, void *arg)
 {
     module_state *state = get_state(module);
+    Py_VISIT(state->key_type);
     Py_VISIT(state->minter_type);
     Py_VISIT(state->template_type);
     Py_VISIT(state->malformed_error);
@@ -137,6 +154,7 @@ static int
 core_clear(PyObject *module)
 {
     module_state *state = get_state(module);
+    Py_CLEAR(state->key_type);
     Py_CLEAR(state->minter_type);
     Py_CLEAR(state->template_type);
     Py_CLEAR(state->malformed_error);
@@ -164,7 +182,7 @@ static PyModuleDef_Slot core_slots[] = {
 #ifdef Py_mod_gil
     /* Py_MOD_GIL_USED: a free-threaded CPython (3.13t+) turns the GIL back
      * on when it imports us.  The module's scratch MAC context and every
-     * Minter's mutable state (its pieces and policy list, a re-mint's
+     * Minter's mutable state (its policy list, a re-mint's
      * cached prefix and hash state) are used by one thread at a time only
      * because the GIL is held (mint_each makes MAC contexts of its own,
      * which is why it may release it).  Untested without the GIL, so not claimed:

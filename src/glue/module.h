@@ -27,13 +27,20 @@
 
 typedef struct {
     EVP_MD *sha256;             /* fetched once, owned (every HMAC key) */
-    /* The running MAC of every mint made under the GIL, owned.  A mint
-     * runs no Python code while it uses it (the token's str is allocated
-     * before), so one per interpreter serves all Minters and saves each
-     * object a context of its own; the decoder's signature check uses it
-     * too.  mint_each, which releases the GIL, makes its own. */
+    /* The running MAC of every token signed under the GIL, owned, and
+     * the GIL is what makes sharing it safe: a mint, a Key.sign and the
+     * decoder's signature check each hold the GIL from the context's
+     * first use to its last and run no Python code between (the token's
+     * str is allocated before), so one per interpreter serves them all and
+     * saves each object a context of its own.  mint_each, which releases
+     * the GIL, makes its own. */
     EVP_MD_CTX *scratch;
-    PyTypeObject *minter_type;  /* owned */
+    /* BASE64URL of the header every Minter and mint_each writes,
+     * {"alg":"HS256","typ":"JWT"}, encoded once. */
+    unsigned char header_b64[48];
+    size_t header_b64_length;
+    PyTypeObject *key_type;       /* owned */
+    PyTypeObject *minter_type;    /* owned */
     PyTypeObject *template_type;  /* owned */
     /* twilio_trcap.errors classes the decoder raises, owned */
     PyObject *malformed_error;
@@ -68,9 +75,11 @@ int trcap_py_prepare_key(module_state *state, PyObject *key, const char *name, t
 PyObject *trcap_py_json_string(PyObject *module, PyObject *text);
 PyObject *trcap_py_json_value(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *trcap_py_policy_json(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *trcap_py_policy_template(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 extern const char trcap_py_json_string_doc[];
 extern const char trcap_py_json_value_doc[];
 extern const char trcap_py_policy_json_doc[];
+extern const char trcap_py_policy_template_doc[];
 
 /* decoder.c */
 PyObject *trcap_py_decode_jws(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
@@ -78,6 +87,7 @@ extern const char trcap_py_decode_jws_doc[];
 
 /* ---- the module's types, made by module.c's exec_types ---------------- */
 
+extern PyType_Spec trcap_py_key_spec;       /* key.c */
 extern PyType_Spec trcap_py_template_spec;  /* template.c */
 extern PyType_Spec trcap_py_minter_spec;    /* minter.c */
 

@@ -1,8 +1,7 @@
 /*
  * Template, and the parts a payload is made of: payload numbers, the parts
- * of mint()'s and sign()'s arguments, the escaped fields of a Minter, and
- * the pieces (bytes or Templates) expanded into parts.  minter.h describes
- * pieces and templates.
+ * of mint()'s arguments, the escaped fields of a Minter, and policies
+ * (bytes or Templates) expanded into parts.  minter.h describes templates.
  */
 #include "minter.h"
 
@@ -36,14 +35,6 @@ int64_of(PyObject *o, int64_t *v)
     return 0;
 }
 
-static void
-bytes_part(trcap_part *part, PyObject *bytes)
-{
-    part->bytes = (const unsigned char *)PyBytes_AS_STRING(bytes);
-    part->length = (size_t)PyBytes_GET_SIZE(bytes);
-    part->number = 0;
-}
-
 /* Parts of a payload from Python: bytes are JSON text, ints are numbers
  * written in decimal.  Fills `parts` (nargs long) with views borrowed from
  * the arguments. */
@@ -53,14 +44,15 @@ trcap_py_parts_from_args(PyObject *const *args, Py_ssize_t nargs, trcap_part *pa
     for (Py_ssize_t i = 0; i < nargs; i++) {
         PyObject *o = args[i];
         if (PyBytes_Check(o)) {
-            bytes_part(&parts[i], o);
+            parts[i] = trcap_text_part((const unsigned char *)PyBytes_AS_STRING(o),
+                                       (size_t)PyBytes_GET_SIZE(o));
         }
         else if (trcap_py_is_int(o)) {
-            parts[i].bytes = NULL;
-            parts[i].length = 0;
-            if (int64_of(o, &parts[i].number) < 0) {
+            int64_t number;
+            if (int64_of(o, &number) < 0) {
                 return -1;
             }
+            parts[i] = trcap_number_part(number);
         }
         else {
             PyErr_Format(PyExc_TypeError,
@@ -73,12 +65,13 @@ trcap_py_parts_from_args(PyObject *const *args, Py_ssize_t nargs, trcap_part *pa
 }
 
 /* The fields of templates: a tuple of str (written JSON-escaped, without
- * quotes) and int (in decimal); with `text_only`, of non-empty str only.
+ * quotes) and int (in decimal).  The capability classes have checked each
+ * against its argument's rule before (a sid, a URL), naming the argument.
  * Sets *out to one PyMem block holding the parts followed by the escaped
  * text they point into, and *n to the count: 0 on success (*out NULL for
  * an empty tuple: no fields, nothing to free), -1 with an exception. */
 int
-trcap_py_escape_fields(PyObject *fields, int text_only, trcap_part **out, Py_ssize_t *n)
+trcap_py_escape_fields(PyObject *fields, trcap_part **out, Py_ssize_t *n)
 {
     trcap_part *parts = NULL;
     unsigned char *p;
@@ -103,12 +96,6 @@ trcap_py_escape_fields(PyObject *fields, int text_only, trcap_part **out, Py_ssi
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *o = PyTuple_GET_ITEM(fields, i);  /* borrowed */
         trcap_text t;
-        if (text_only && (!PyUnicode_Check(o) || PyUnicode_GET_LENGTH(o) == 0)) {
-            /* The capability classes check again to name the argument. */
-            PyErr_SetString(PyUnicode_Check(o) ? PyExc_ValueError : PyExc_TypeError,
-                            "fields must be non-empty str");
-            goto error;
-        }
         if (PyUnicode_Check(o)) {
             if (trcap_py_text_of(o, &t) < 0) {
                 goto error;
@@ -153,24 +140,21 @@ trcap_py_escape_fields(PyObject *fields, int text_only, trcap_part **out, Py_ssi
             (void)trcap_py_text_of(o, &t);  /* ready: measured above */
             if (i < 64 && (plain >> i & 1)) {
                 memcpy(p, t.data, t.length);
-                parts[i].bytes = p;
-                parts[i].length = t.length;
+                parts[i] = trcap_text_part(p, t.length);
                 p += t.length;
             }
             else {
                 unsigned char *q = trcap_json_string_write(p, &t);
-                parts[i].bytes = p + 1;  /* inside the quotes */
-                parts[i].length = (size_t)(q - p) - 2;
+                parts[i] = trcap_text_part(p + 1, (size_t)(q - p) - 2);  /* inside the quotes */
                 p = q;
             }
-            parts[i].number = 0;
         }
         else {
-            parts[i].bytes = NULL;
-            parts[i].length = 0;
-            if (int64_of(o, &parts[i].number) < 0) {
+            int64_t number;
+            if (int64_of(o, &number) < 0) {
                 goto error;
             }
+            parts[i] = trcap_number_part(number);
         }
     }
     *out = parts;  /* now owned by the caller */
@@ -184,6 +168,56 @@ error:
 }
 
 /* ---- templates ---------------------------------------------------------- */
+
+/* Compiles item `item` of a template into `e`. */
+static int
+compile_item(TemplateObject *self, PyObject *item, Py_ssize_t i, template_entry *e)
+{
+    /* Exact types only: nothing in a template can refer back to a Minter,
+     * so no reference cycle passes through one. */
+    if (PyBytes_CheckExact(item)) {
+        e->kind = ENTRY_TEXT;
+        e->as.text.bytes = (const unsigned char *)PyBytes_AS_STRING(item);
+        e->as.text.length = (size_t)PyBytes_GET_SIZE(item);
+    }
+    else if (PyLong_CheckExact(item)) {
+        Py_ssize_t k = PyLong_AsSsize_t(item);
+        if (k == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+        if (k < 0) {
+            PyErr_Format(PyExc_ValueError, "a field index must not be negative, not %zd", k);
+            return -1;
+        }
+        if (k >= PY_SSIZE_T_MAX) {
+            /* fields_needed is k + 1, which must not wrap. */
+            PyErr_Format(PyExc_ValueError, "a field index must be less than %zd, not %zd",
+                         PY_SSIZE_T_MAX, k);
+            return -1;
+        }
+        e->kind = ENTRY_FIELD;
+        e->as.field = k;
+        if (k >= self->fields_needed) {
+            self->fields_needed = k + 1;
+        }
+    }
+    else if (PyUnicode_CheckExact(item) && PyUnicode_CompareWithASCIIString(item, "policies") == 0) {
+        e->kind = ENTRY_POLICIES;
+        self->npolicies++;
+    }
+    else if (PyUnicode_CheckExact(item) && PyUnicode_CompareWithASCIIString(item, "tail") == 0) {
+        e->kind = ENTRY_TAIL;
+        self->ntails++;
+        self->tail_at = i;
+    }
+    else {
+        PyErr_Format(PyExc_TypeError,
+                     "template items must be bytes, a field index (int), 'policies' or "
+                     "'tail', not %.100R", item);
+        return -1;
+    }
+    return 0;
+}
 
 static PyObject *
 Template_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
@@ -212,40 +246,15 @@ Template_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         goto error;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PyTuple_GET_ITEM(self->items, i);  /* borrowed: the tuple is ours */
-        /* Exact types only: nothing in a template can refer back to a
-         * Minter, so no reference cycle passes through one. */
-        if (PyBytes_CheckExact(item)) {
-            self->entries[i].bytes = (const unsigned char *)PyBytes_AS_STRING(item);
-            self->entries[i].length = (size_t)PyBytes_GET_SIZE(item);
-        }
-        else if (PyLong_CheckExact(item)) {
-            Py_ssize_t k = PyLong_AsSsize_t(item);
-            if (k == -1 && PyErr_Occurred()) {
-                goto error;
-            }
-            if (k < 0) {
-                PyErr_Format(PyExc_ValueError, "a field index must not be negative, not %zd", k);
-                goto error;
-            }
-            if (k >= PY_SSIZE_T_MAX) {
-                /* fields_needed is k + 1, which must not wrap. */
-                PyErr_Format(PyExc_ValueError, "a field index must be less than %zd, not %zd",
-                             PY_SSIZE_T_MAX, k);
-                goto error;
-            }
-            self->entries[i].bytes = NULL;
-            self->entries[i].length = (size_t)k;
-            if (k >= self->fields_needed) {
-                self->fields_needed = k + 1;
-            }
-        }
-        else {
-            PyErr_Format(PyExc_TypeError,
-                         "template items must be bytes or a field index (int), not %.100s",
-                         Py_TYPE(item)->tp_name);
+        /* borrowed: the tuple is ours */
+        if (compile_item(self, PyTuple_GET_ITEM(self->items, i), i, &self->entries[i]) < 0) {
             goto error;
         }
+    }
+    if (self->npolicies > 1 || self->ntails > 1) {
+        PyErr_SetString(PyExc_ValueError,
+                        "a template has at most one 'policies' and one 'tail' hole");
+        goto error;
     }
     return (PyObject *)self;
 
@@ -271,16 +280,18 @@ Template_repr(TemplateObject *self)
 
 static PyMemberDef Template_members[] = {
     {"items", T_OBJECT_EX, offsetof(TemplateObject, items), READONLY,
-     "The tuple of bytes and field indices the template was made from."},
+     "The tuple of bytes, field indices and hole names the template was made from."},
     {NULL, 0, 0, 0, NULL},
 };
 
 PyDoc_STRVAR(Template_doc,
 "Template(items, /)\n--\n\n"
-"A payload template: `items` is a tuple of bytes (JSON text) and ints, an\n"
-"int k standing for field k of the Minter it is used with (a str field is\n"
-"written JSON-escaped without its quotes, an int field in decimal).\n"
-"Checked and compiled once; immutable.");
+"JSON text with holes: `items` is a tuple of bytes (JSON text), ints (an\n"
+"int k stands for field k of the Minter it is used with: a str field is\n"
+"written JSON-escaped without its quotes, an int field in decimal) and\n"
+"the hole names 'policies' (the Minter's policies, comma-separated) and\n"
+"'tail' (mint()'s arguments), each at most once.  Checked and compiled\n"
+"once; immutable.");
 
 static PyType_Slot Template_slots[] = {
     {Py_tp_new, Template_new},
@@ -299,53 +310,66 @@ PyType_Spec trcap_py_template_spec = {
     .slots = Template_slots,
 };
 
-/* A piece is exact bytes or a Template.  Checks that `o` is one, and that
- * a Template needs no more than `nfields` fields. */
-int
-trcap_py_check_piece(PyTypeObject *template_type, PyObject *o, Py_ssize_t nfields, const char *name)
+/* A new Template of `items` (borrowed), as Template(items). */
+PyObject *
+trcap_py_template_of(module_state *state, PyObject *items)
 {
+    return PyObject_CallOneArg((PyObject *)state->template_type, items);
+}
+
+/* ---- policies: exact bytes, or a Template of text and fields ------------ */
+
+/* Checks that `o` is a policy whose Template needs no more than `nfields`
+ * fields; `name` says what it is in the message. */
+int
+trcap_py_check_policy(module_state *state, PyObject *o, Py_ssize_t nfields, const char *name)
+{
+    const TemplateObject *t = (const TemplateObject *)o;
+
     if (PyBytes_CheckExact(o)) {
         return 0;
     }
-    if (!Py_IS_TYPE(o, template_type)) {
+    if (!Py_IS_TYPE(o, state->template_type)) {
         PyErr_Format(PyExc_TypeError, "%s must be bytes or a Template, not %.100s",
                      name, Py_TYPE(o)->tp_name);
         return -1;
     }
-    if (((TemplateObject *)o)->fields_needed > nfields) {
+    if (t->npolicies != 0 || t->ntails != 0) {
+        PyErr_Format(PyExc_ValueError, "%s must have no 'policies' or 'tail' hole", name);
+        return -1;
+    }
+    if (t->fields_needed > nfields) {
         PyErr_Format(PyExc_ValueError, "%s refers to field %zd of %zd", name,
-                     ((TemplateObject *)o)->fields_needed - 1, nfields);
+                     t->fields_needed - 1, nfields);
         return -1;
     }
     return 0;
 }
 
-/* Parts a checked piece expands to. */
+/* Parts a checked policy expands to. */
 size_t
-trcap_py_piece_count(PyObject *piece)
+trcap_py_policy_count(PyObject *policy)
 {
-    return PyBytes_CheckExact(piece) ? 1 : (size_t)Py_SIZE(piece);
+    return PyBytes_CheckExact(policy) ? 1 : (size_t)Py_SIZE(policy);
 }
 
-/* Expands a checked piece into parts (piece_count of them): bytes as views
- * borrowed from the piece, field k as fields[k].  Returns the next part. */
+/* Expands a checked policy into parts (policy_count of them): text as
+ * views borrowed from the policy, field k as fields[k].  Returns the next
+ * part. */
 trcap_part *
-trcap_py_piece_parts(PyObject *piece, const trcap_part *fields, trcap_part *parts)
+trcap_py_policy_parts(PyObject *policy, const trcap_part *fields, trcap_part *parts)
 {
-    const TemplateObject *t = (const TemplateObject *)piece;
-    if (PyBytes_CheckExact(piece)) {
-        bytes_part(parts, piece);
+    const TemplateObject *t = (const TemplateObject *)policy;
+    if (PyBytes_CheckExact(policy)) {
+        *parts = trcap_text_part((const unsigned char *)PyBytes_AS_STRING(policy),
+                                 (size_t)PyBytes_GET_SIZE(policy));
         return parts + 1;
     }
     for (Py_ssize_t i = 0; i < Py_SIZE(t); i++, parts++) {
-        if (t->entries[i].bytes) {
-            parts->bytes = t->entries[i].bytes;
-            parts->length = t->entries[i].length;
-            parts->number = 0;
-        }
-        else {
-            *parts = fields[t->entries[i].length];  /* in range: checked */
-        }
+        const template_entry *e = &t->entries[i];
+        /* A checked policy holds text and fields only, in range. */
+        *parts = e->kind == ENTRY_TEXT ? trcap_text_part(e->as.text.bytes, e->as.text.length)
+                                       : fields[e->as.field];
     }
     return parts;
 }
@@ -369,30 +393,20 @@ trcap_py_parts_release(trcap_part *parts, trcap_part *stack)
     }
 }
 
-/* The JSON text of a checked piece with `fields`, as bytes. */
+/* The JSON text of `parts`, as bytes; `what` names it in an error. */
 PyObject *
-trcap_py_render_piece(PyObject *piece, const trcap_part *fields)
+trcap_py_parts_to_bytes(const trcap_part *parts, size_t nparts, const char *what)
 {
-    trcap_part stack[STACK_PARTS];
-    trcap_part *parts = NULL;
-    size_t nparts = trcap_py_piece_count(piece), size;
     PyObject *result = NULL;
+    size_t size;
     trcap_status st;
 
-    if (PyBytes_CheckExact(piece)) {
-        return Py_NewRef(piece);
-    }
-    parts = trcap_py_parts_room(stack, nparts);
-    if (parts == NULL) {
-        goto error;
-    }
-    (void)trcap_py_piece_parts(piece, fields, parts);
     st = trcap_payload_size(parts, nparts, &size);
     if (st == TRCAP_OK && size > (size_t)PY_SSIZE_T_MAX) {
         st = TRCAP_ERR_OVERFLOW;
     }
     if (st != TRCAP_OK) {
-        trcap_py_raise_status(st, "a policy");
+        trcap_py_raise_status(st, what);
         goto error;
     }
     result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
@@ -402,8 +416,5 @@ trcap_py_render_piece(PyObject *piece, const trcap_part *fields)
     (void)trcap_payload_write((unsigned char *)PyBytes_AS_STRING(result), parts, nparts);
 
 error:
-    if (parts != NULL) {
-        trcap_py_parts_release(parts, stack);
-    }
     return result;
 }

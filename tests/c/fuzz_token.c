@@ -60,18 +60,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t at = 0;
     for (size_t i = 0; i < nparts; i++) {
         if (i == nparts / 2) {
-            parts[i].bytes = NULL;
-            parts[i].length = 0;
-            parts[i].number = number;
+            parts[i] = trcap_number_part(number);
             continue;
         }
         size_t n = size - at;
         if (i + 1 < nparts && n) {
             n = data[at] % (n + 1);
         }
-        parts[i].bytes = data + at;
-        parts[i].length = n;
-        parts[i].number = 0;
+        parts[i] = trcap_text_part(data + at, n);
         at += n;
     }
     unsigned char key[100];

@@ -59,7 +59,7 @@ test_openssl_allocation_failures(const EVP_MD *sha256)
 {
     static const unsigned char key[] = "key";
     static const unsigned char header_b64[] = "eyJhbGciOiJIUzI1NiJ9";
-    trcap_part part = {(const unsigned char *)"{}", 2, 0};
+    trcap_part part = trcap_text_part((const unsigned char *)"{}", 2);
     trcap_hmac_key hkey = TRCAP_HMAC_KEY_INIT;
     trcap_prepared pp = TRCAP_PREPARED_INIT;
     trcap_status st;
@@ -371,11 +371,11 @@ test_rfc7515_a1(const EVP_MD *sha256)
      * integer part: the same token either way. */
     const char *exp_at = strstr(payload, "1300819380");
     size_t before = (size_t)(exp_at - payload), after_at = before + 10;
-    trcap_part one[] = {{(const unsigned char *)payload, strlen(payload), 0}};
+    trcap_part one[] = {trcap_text_part((const unsigned char *)payload, strlen(payload))};
     trcap_part three[] = {
-        {(const unsigned char *)payload, before, 0},
-        {NULL, 0, 1300819380},
-        {(const unsigned char *)payload + after_at, strlen(payload) - after_at, 0},
+        trcap_text_part((const unsigned char *)payload, before),
+        trcap_number_part(1300819380),
+        trcap_text_part((const unsigned char *)payload + after_at, strlen(payload) - after_at),
     };
     struct { trcap_part *parts; size_t n; } shapes[] = {{one, 1}, {three, 3}};
     for (int s = 0; s < 2; s++) {
@@ -434,11 +434,12 @@ test_prepared(const EVP_MD *sha256)
     for (size_t hlen = 0; hlen < 4; hlen++) {
         for (size_t plen = 0; plen <= sizeof prefix; plen++) {
             /* The prefix in two parts, as head and policies arrive. */
-            trcap_part pre[] = {{prefix, plen / 2, 0}, {prefix + plen / 2, plen - plen / 2, 0}};
+            trcap_part pre[] = {trcap_text_part(prefix, plen / 2),
+                                trcap_text_part(prefix + plen / 2, plen - plen / 2)};
             for (size_t shape = 0; shape < 4; shape++) {
-                trcap_part tail[3] = {{NULL, 0, 1700000000 + (int64_t)plen},
-                                      {tail_text, plen % 70, 0},
-                                      {tail_text, shape, 0}};
+                trcap_part tail[3] = {trcap_number_part(1700000000 + (int64_t)plen),
+                                      trcap_text_part(tail_text, plen % 70),
+                                      trcap_text_part(tail_text, shape)};
                 size_t ntail = shape == 0 ? 0 : shape == 1 ? 1 : 3;
                 trcap_part all[5] = {pre[0], pre[1], tail[0], tail[1], tail[2]};
                 trcap_prepared pp = TRCAP_PREPARED_INIT;

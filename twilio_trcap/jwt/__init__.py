@@ -33,7 +33,8 @@ from typing import Any, ClassVar, Final, NoReturn, Self, TypeAlias, cast
 from .. import _core
 from .._capability import KeyHolder
 from .._checks import check_claim_time, check_int, check_ttl, current_time
-from .._jwt_compat import ArgumentTypeError, Signer, _decode_for_from_jwt, signer_for
+from .._jwt_compat import ArgumentTypeError, _decode_for_from_jwt
+from .._payload import make_key
 from ..errors import DecodeError, JwtDecodeError, MalformedTokenError
 
 __all__ = ["GENERATE", "ArgumentTypeError", "Jwt", "JwtDecodeError", "Nbf"]
@@ -191,12 +192,13 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     #: What a payload that JSON cannot hold is called in the TypeError.
     _PAYLOAD_NAME: ClassVar[str] = "payload"
 
-    _signer: Signer | None
+    #: The key, prepared in the core (it signs any header), or None.
+    _signer: _core.Key | None
     #: What the key is called in messages (the constructor's argument).
     _KEY_NAME: ClassVar[str] = "secret_key"
     #: Whether the class supplies its own header (a subclass of one's own
-    #: with ``_generate_headers`` or ``headers``): then it is known only
-    #: when minting, and the key must be kept to key the core then.
+    #: with ``_generate_headers`` or ``headers``): then it is made when
+    #: minting.
     _OWN_HEADERS: ClassVar[bool] = False
     #: Whether a subclass of one's own supplies the ``payload`` property.
     _OWN_PAYLOAD: ClassVar[bool] = False
@@ -252,15 +254,8 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
 
     @property
     def secret_key(self) -> NoReturn:
-        """Not readable: the key stays inside the C core (a class with its
-        own header also keeps a reference in a closure, which no attribute
-        names: docs/security.md).  Setting it changes the key the next
-        token is signed with."""
-        if self._OWN_HEADERS:
-            raise AttributeError(
-                "secret_key is not readable: twilio-trcap keeps no attribute holding the key "
-                "(docs/security.md)"
-            )
+        """Not readable: the key stays inside the C core.  Setting it
+        changes the key the next token is signed with."""
         self._unreadable("secret_key")
 
     @secret_key.setter
@@ -268,16 +263,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
         self._set_key(value)
 
     def _set_key(self, value: object) -> None:
-        self._signer = None if value is None else signer_for(value, self._fixed_header(), self._KEY_NAME)
-
-    def _fixed_header(self) -> bytes | None:
-        """The header JSON if it is known now (then the core is keyed with
-        it once and no Python object keeps the key), else ``None``."""
-        if self._OWN_HEADERS:
-            return None
-        # Without a header of one's own it is fixed: typ, and alg (HS256
-        # is the only algorithm), with what the class adds.
-        return _header_json(self.headers)
+        self._signer = None if value is None else make_key(value, self._KEY_NAME)
 
     @property
     def issuer(self) -> str:

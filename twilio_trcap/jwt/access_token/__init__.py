@@ -99,11 +99,9 @@ class AccessToken(Jwt):
         64-bit int.
 
     ``account_sid``, ``signing_key_sid``, ``identity``, ``grants``,
-    ``secret_key``, ``nbf``, ``ttl`` and ``valid_until`` can be set after
-    construction, as in twilio, each checked as the constructor checks it.
-    ``region`` cannot: it is in the header, which the core keeps with the
-    key (docs/migration.md); in a subclass with its own
-    ``_generate_headers`` it can, as the header is then made when minting.
+    ``region``, ``secret_key``, ``nbf``, ``ttl`` and ``valid_until`` can be
+    set after construction, as in twilio, each checked as the constructor
+    checks it.
     A decoded token (:meth:`from_jwt`) keeps its ``jti`` until
     ``signing_key_sid`` (which ``jti`` names) is set.
 
@@ -145,8 +143,6 @@ class AccessToken(Jwt):
         self._region = check_optional_text(region, "region")
         self._jti = None
         self._init_times(ttl, nbf, valid_until)
-        # The header is known now (region is fixed): the core keeps it with
-        # the key, and no Python object keeps the key (Jwt._fixed_header).
         self._set_key(secret)
 
     # -- what the reference exposes, settable as there ----------------------------
@@ -206,16 +202,7 @@ class AccessToken(Jwt):
 
     @region.setter
     def region(self, value: str | None) -> None:
-        region = check_optional_text(value, "region")
-        if self._OWN_HEADERS:
-            self._region = region  # the header is made when minting
-        elif region != self._region:
-            # The region is in the header, which the core signs with the key
-            # it was given at construction; a new header needs the key again.
-            raise AttributeError(
-                "region cannot be changed after construction: the key lives only in the C "
-                "core with the header it signs; make a new AccessToken (docs/migration.md)"
-            )
+        self._region = check_optional_text(value, "region")
 
     def _set_key(self, value: object) -> None:
         if value is None:

@@ -5,25 +5,30 @@ base of the Worker, TaskQueue and Workspace tokens in
 
 from __future__ import annotations
 
-import abc
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar, Final, Self, TypedDict, Unpack, cast
+from typing import Any, ClassVar, Self, TypedDict, Unpack, cast
 
-from ... import _core
 from ..._capability import ChannelCapability, PolicyMethods
-from ..._checks import check_flag, check_key, check_sid
-from ..._jwt_compat import DEFAULT_HEADER, FixedHeaderSigner, HeaderSigner
+from ..._checks import check_flag, check_sid, check_text
+from ..._payload import (
+    _KIND_NAME,
+    ACCOUNT,
+    BASE_WS_URL,
+    CHANNEL,
+    EVENTS_URL,
+    LAYOUT_6,
+    TASK_ROUTER_BASE_URL,
+    TASK_ROUTER_BASE_WS_URL,
+    WORKSPACE,
+    make_key,
+    new_minter,
+    subresources,
+)
 from ...policy import Policy
-from ...task_router import TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL
 from .. import GENERATE, ArgumentTypeError, Jwt, Nbf, _claims_of
 
 __all__ = ["CapabilityOptions", "TaskRouterCapabilityToken"]
-
-_js = _core.json_string
-
-# The claim a channel kind adds after the policies (twilio _generate_payload).
-_KIND_CLAIM: Final = {"WK": b',"worker_sid":', "WQ": b',"taskqueue_sid":'}
 
 
 class CapabilityOptions(TypedDict, total=False):
@@ -88,7 +93,7 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
     delete and update, then (for a Worker) the Worker's own.
     """
 
-    __slots__ = ("_account_sid", "_workspace_sid", "_channel_id")
+    __slots__ = ("_fields",)
 
     VERSION: ClassVar[str] = "v1"
     _KEY_WHAT: ClassVar[str] = "an auth token"
@@ -133,6 +138,11 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
         """What every constructor does: check the arguments, key the core
         with the claims around the policies, then call the ``allow_*``
         method of each flag that is on."""
+        if not hasattr(self, "CHANNEL_PREFIX"):
+            raise TypeError(
+                f"{type(self).__name__} is abstract: make a WorkerCapabilityToken, "
+                "TaskQueueCapabilityToken or WorkspaceCapabilityToken"
+            )
         for name in options:
             if name not in self._FLAGS and name not in ("nbf", "valid_until"):
                 # twilio's **kwargs silently ignored a misspelt permission.
@@ -141,54 +151,28 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
                 )
         flags = {name: check_flag(options.get(name, on), name) for name, on in self._FLAGS.items()}
         try:
-            self._account_sid, self._workspace_sid, self._channel_id = self._check_sids(
+            sids = self._check_sids(
                 account_sid, workspace_sid, channel_id, channel_name, (self.CHANNEL_PREFIX,)
             )
         except TypeError as exc:
             # twilio raised ValueError for a None sid: catchable as both.
             raise ArgumentTypeError(str(exc)) from None
-        a, c = _js(self._account_sid), _js(self._channel_id)
-        kind = _KIND_CLAIM.get(self.CHANNEL_PREFIX)
-        # Claims in twilio's order: its _generate_payload, then iss, exp and
-        # nbf added by Jwt.payload.  Everything after the policies varies
-        # only in exp and nbf: the core keeps head + policies + mid.
-        head = b"".join(
-            (
-                b'{"account_sid":', a,
-                b',"workspace_sid":', _js(self._workspace_sid),
-                b',"channel":', c,
-                b',"version":', _js(self.VERSION),
-                b',"friendly_name":', c,
-                b',"policies":[',
-            )
-        )  # fmt: skip
-        mid = b"]" + (kind + c if kind else b"") + b',"iss":' + a + b',"exp":'
-        key = check_key(auth_token, "auth_token")
-        self._minter = _core.Minter(key, head=head, mid=mid, name="auth_token")
-        # What a subclass with hooks of its own signs with (Jwt._sign): the
-        # same Minter (its sign() takes a whole payload), or, for a header
-        # of its own known only when minting, a signer that keeps the key.
-        self._signer = (
-            HeaderSigner(key, "auth_token")
-            if self._OWN_HEADERS
-            else FixedHeaderSigner(self._minter, DEFAULT_HEADER)
+        self._fields = (
+            *sids,
+            check_text(self.VERSION, "VERSION"),
+            check_text(self.DOMAIN, "DOMAIN"),
+            check_text(self.EVENTS_BASE_URL, "EVENTS_BASE_URL"),
         )
+        # Claims in twilio's order (twilio_trcap._payload.LAYOUT_6): its
+        # _generate_payload, then iss, exp and nbf added by Jwt.payload.
+        # The key also signs what a subclass with hooks of its own makes
+        # (Jwt._sign).
+        self._signer = key = make_key(auth_token, "auth_token")
+        self._minter = new_minter(key, self._fields, LAYOUT_6[self.CHANNEL_PREFIX], ())
         self._init_times(ttl, options.get("nbf", GENERATE), options.get("valid_until"))
         for name, on in flags.items():
             if on:
                 getattr(self, name)()
-
-    # -- what the reference exposes -----------------------------------------
-
-    @property
-    def workspace_url(self) -> str:
-        """The Workspace's URL."""
-        return f"{self.DOMAIN}/{self.VERSION}/Workspaces/{self._workspace_sid}"
-
-    @property
-    @abc.abstractmethod
-    def resource_url(self) -> str:
-        """The channel's own resource."""
 
     # -- twilio's hooks ----------------------------------------------------------
 
@@ -197,18 +181,19 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
         ``version``, ``friendly_name``, the policies as dicts, and the
         Worker's or TaskQueue's sid (``iss``, ``exp`` and ``nbf`` are added
         after them)."""
+        fields = self._fields
         payload: dict[str, Any] = {
-            "account_sid": self._account_sid,
-            "workspace_sid": self._workspace_sid,
-            "channel": self._channel_id,
+            "account_sid": fields[ACCOUNT],
+            "workspace_sid": fields[WORKSPACE],
+            "channel": fields[CHANNEL],
             "version": self.VERSION,
-            "friendly_name": self._channel_id,
+            "friendly_name": fields[CHANNEL],
             # The very JSON the token carries, read back.
-            "policies": [json.loads(fragment) for fragment in self._minter.policies()],
+            "policies": [json.loads(policy) for policy in self._minter.policies()],
         }
-        kind = {"WK": "worker_sid", "WQ": "taskqueue_sid"}.get(self.CHANNEL_PREFIX)
+        kind = _KIND_NAME[self.CHANNEL_PREFIX]
         if kind is not None:
-            payload[kind] = self._channel_id
+            payload[kind.decode()] = fields[CHANNEL]
         return payload
 
     @property
@@ -221,7 +206,7 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
     def issuer(self) -> str:
         """The ``iss`` claim: :attr:`account_sid` (read-only: the policies
         are built from it)."""
-        return self._account_sid
+        return self.account_sid
 
     @issuer.setter
     def issuer(self, value: str) -> None:
@@ -253,38 +238,38 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
         :raises ValueError: `channel_id` is not a Worker, TaskQueue or
             Workspace sid (by prefix and by the sid rule of docs/security.md).
         """
-        channel = (
-            self._channel_id
-            if channel_id is None
-            else check_sid(channel_id, "channel_id", ("WK", "WQ", "WS"))
-        )
-        url = f"{self.EVENTS_BASE_URL}/{self._account_sid}/{channel}"
+        if channel_id is None:
+            url = EVENTS_URL
+        else:
+            # Another channel: its sid (ASCII letters and digits) as text.
+            channel = check_sid(channel_id, "channel_id", ("WK", "WQ", "WS"))
+            url = (BASE_WS_URL, b"/", ACCOUNT, b"/", channel.encode())
         self._grant(url, "GET")
         self._grant(url, "POST")
 
     def allow_fetch_self(self) -> None:
         """Allows GET on the channel's resource."""
-        self._grant(self.resource_url, "GET")
+        self._grant(self._resource, "GET")
 
     def allow_update_self(self) -> None:
         """Allows POST on the channel's resource."""
-        self._grant(self.resource_url, "POST")
+        self._grant(self._resource, "POST")
 
     def allow_delete_self(self) -> None:
         """Allows DELETE on the channel's resource."""
-        self._grant(self.resource_url, "DELETE")
+        self._grant(self._resource, "DELETE")
 
     def allow_fetch_subresources(self) -> None:
         """Allows GET on every subresource of the channel's resource."""
-        self._grant(f"{self.resource_url}/**", "GET")
+        self._grant(subresources(self._resource), "GET")
 
     def allow_update_subresources(self) -> None:
         """Allows POST on every subresource of the channel's resource."""
-        self._grant(f"{self.resource_url}/**", "POST")
+        self._grant(subresources(self._resource), "POST")
 
     def allow_delete_subresources(self) -> None:
         """Allows DELETE on every subresource of the channel's resource."""
-        self._grant(f"{self.resource_url}/**", "DELETE")
+        self._grant(subresources(self._resource), "DELETE")
 
     #: twilio's private way to add a policy, kept for code that reached for
     #: it (twilio 6+ has no public one): the same as :meth:`add_policy`.

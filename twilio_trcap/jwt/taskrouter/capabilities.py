@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Unpack
 
-from ..._capability import REQUIRED_JSON
+from ..._payload import ACTIVITIES_URL, ALL_TASKS_URL, WORKER_RESERVATIONS_URL, WORKER_URL
 from . import CapabilityOptions, TaskRouterCapabilityToken
 
 __all__ = [
@@ -78,33 +78,29 @@ class WorkerCapabilityToken(TaskRouterCapabilityToken):
     ) -> None:
         self._build(account_sid, auth_token, workspace_sid, worker_sid, "worker_sid", ttl, options)
 
-    @property
-    def resource_url(self) -> str:
-        """The Worker's URL."""
-        return f"{self.workspace_url}/Workers/{self._channel_id}"
 
     def allow_fetch_activities(self) -> None:
         """Allows GET on the Workspace's Activities."""
-        self._grant(f"{self.workspace_url}/Activities", "GET")
+        self._grant(ACTIVITIES_URL, "GET")
 
     def allow_fetch_reservations(self) -> None:
         """Allows GET on every Task and its subresources."""
-        self._grant(f"{self.workspace_url}/Tasks/**", "GET")
+        self._grant(ALL_TASKS_URL, "GET")
 
     def allow_fetch_worker_reservations(self) -> None:
         """Allows GET on the Worker's Reservations."""
-        self._grant(f"{self.resource_url}/Reservations/**", "GET")
+        self._grant(WORKER_RESERVATIONS_URL, "GET")
 
     def allow_update_activities(self) -> None:
         """Allows POST on the Worker with an ``ActivitySid``: the Worker may
         change its Activity."""
-        self._grant(self.resource_url, "POST", {"ActivitySid": REQUIRED_JSON})
+        self._grant(WORKER_URL, "POST", "ActivitySid")
 
     def allow_update_reservations(self) -> None:
         """Allows POST on every Task's subresources and on the Worker's
         Reservations: the Worker may accept or reject reservations."""
-        self._grant(f"{self.workspace_url}/Tasks/**", "POST")
-        self._grant(f"{self.resource_url}/Reservations/**", "POST")
+        self._grant(ALL_TASKS_URL, "POST")
+        self._grant(WORKER_RESERVATIONS_URL, "POST")
 
 
 class TaskQueueCapabilityToken(TaskRouterCapabilityToken):
@@ -142,10 +138,6 @@ class TaskQueueCapabilityToken(TaskRouterCapabilityToken):
             account_sid, auth_token, workspace_sid, task_queue_sid, "task_queue_sid", ttl, options
         )
 
-    @property
-    def resource_url(self) -> str:
-        """The TaskQueue's URL."""
-        return f"{self.workspace_url}/TaskQueues/{self._channel_id}"
 
 
 class WorkspaceCapabilityToken(TaskRouterCapabilityToken):
@@ -179,7 +171,3 @@ class WorkspaceCapabilityToken(TaskRouterCapabilityToken):
     ) -> None:
         self._build(account_sid, auth_token, workspace_sid, workspace_sid, "workspace_sid", ttl, options)
 
-    @property
-    def resource_url(self) -> str:
-        """The Workspace's URL."""
-        return self.workspace_url
