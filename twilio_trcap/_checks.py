@@ -96,6 +96,20 @@ def check_claim_time(value: int, name: str) -> int:
     return value
 
 
+def expiry(ttl: object, now: object) -> int:
+    """The ``exp`` claim of a token minted at `now` (seconds since the
+    epoch; the clock when ``None``, see :func:`current_time`) and valid for
+    `ttl` seconds (see :func:`check_ttl`): the one expiry rule of every API
+    generation.
+
+    :raises TypeError: `ttl` or `now` is not an int.
+    :raises ValueError: `ttl` is negative.
+    :raises OverflowError: the sum does not fit a signed 64-bit int (named
+        ``exp``).
+    """
+    return check_claim_time(current_time(now) + check_ttl(ttl), "exp")
+
+
 def check_sid(value: object, name: str, prefixes: tuple[str, ...] = ()) -> str:
     """`value` as a sid, or the error naming `name`: the one sid rule of
     every API generation (docs/security.md, "Sids").
