@@ -85,9 +85,14 @@ class FixedHeaderSigner:
         return self._minter.sign(payload)
 
     def __repr__(self) -> str:
+        """The type only, never the key."""
         return "<FixedHeaderSigner (key not shown)>"
 
     def __reduce__(self) -> NoReturn:
+        """Refused: pickling would copy the key out of the core.
+
+        :raises TypeError: always.
+        """
         raise TypeError("cannot pickle a FixedHeaderSigner: it holds a key")
 
 
@@ -137,9 +142,14 @@ class HeaderSigner:
         return last[1].sign(payload)
 
     def __repr__(self) -> str:
+        """The type only, never the key."""
         return "<HeaderSigner (key not shown)>"
 
     def __reduce__(self) -> NoReturn:
+        """Refused: pickling would copy the key out of the closure.
+
+        :raises TypeError: always.
+        """
         raise TypeError("cannot pickle a HeaderSigner: it holds a key")
 
 

@@ -200,6 +200,8 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     _OWN_PAYLOAD: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Notes which of twilio's hooks a subclass of one's own supplies,
+        so that it is minted from them (see the class's docstring)."""
         super().__init_subclass__(**kwargs)
         headers = _user_defined(cls, "_generate_headers") or _user_defined(cls, "headers")
         claims = _user_defined(cls, "_generate_payload")
@@ -550,6 +552,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
         return f"<{type(self).__name__} iss={self._issuer!r} sub={self._subject!r}>"
 
     def __str__(self) -> str:
+        """The repr: never the signed token."""
         # twilio printed "<JWT eyJ...>": a bearer credential in every log
         # line that formats the object.
         return repr(self)
