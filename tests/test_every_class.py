@@ -1,10 +1,12 @@
 """What every token class promises, whatever its generation: policies of
 one's own (capability classes), a key that never shows, a str that is the
-repr and never the token, and (today's classes) twilio's time claims."""
+repr and never the token, one expiry rule (ttl and now checked, exp within a
+signed 64-bit int), and (today's classes) twilio's time claims."""
 
 from __future__ import annotations
 
 import copy
+import json
 import pickle
 import uuid
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from twilio.jwt.access_token import AccessToken as TheirAccessToken
 from twilio.jwt.access_token import grants as their_grants
 from twilio.jwt.taskrouter import capabilities as reference
 
-from conftest import holds_text, pyjwt_reencode
+from conftest import holds_text, payload_text, pyjwt_reencode
 from twilio_trcap import (
     OPTIONAL,
     REQUIRED,
@@ -35,11 +37,15 @@ from twilio_trcap.jwt.taskrouter import capabilities
 A, W, K, Q = "AC1", "WS1", "WK1", "WQ1"
 
 
+def minter(token: Any) -> Callable[..., str]:
+    """The method that mints, by whichever name its generation gives it
+    (each takes `ttl` and the keyword `now`)."""
+    return getattr(token, "generate_token", None) or token.to_jwt  # type: ignore[no-any-return]
+
+
 def mint(token: Any) -> str:
-    """The token, by whichever method its generation names."""
-    if hasattr(token, "generate_token"):
-        return str(token.generate_token())
-    return str(token.to_jwt())
+    """The token, minted now with the class's defaults."""
+    return str(minter(token)())
 
 
 # (id, factory of a capability from a key)
@@ -140,16 +146,78 @@ def test_the_key_never_shows(name: str, factory: Callable[[str], Any], secret: s
     mint(token)  # and it works
 
 
-@pytest.mark.parametrize(("name", "factory"), EVERY_CLASS, ids=[c[0] for c in EVERY_CLASS])
-@pytest.mark.parametrize(("ttl", "error"), [(-1, ValueError), ("x", TypeError), (2**64, OverflowError)])
-def test_a_refused_ttl_shows_no_key(
-    name: str, factory: Callable[[str], Any], secret: str, ttl: object, error: type[Exception]
-) -> None:
-    token = factory(secret)
-    method = getattr(token, "generate_token", None) or token.to_jwt
-    with pytest.raises(error, match="^ttl|^exp") as info:
-        method(ttl)
+# -- one expiry rule: exp is now plus ttl, each checked, within int64 ---------
+
+INT64_MAX = 2**63 - 1
+NOW = 1_700_000_000
+# The classes whose minting method has no default for ttl=None: today's
+# take None as "the token's own ttl", as twilio's do.
+NO_NONE_TTL = [c for c in EVERY_CLASS if not c[0].startswith(("jwt.", "access-token"))]
+
+
+def refused(token: Any, secret: str, error: type[Exception], pattern: str, **call: Any) -> None:
+    """Minting with `call` raises `error` matching `pattern`, and the
+    message shows no key."""
+    with pytest.raises(error, match=pattern) as info:
+        minter(token)(**call)
     assert secret not in str(info.value)
+
+
+def exp_of(token: str) -> int:
+    return int(json.loads(payload_text(token))["exp"])
+
+
+@pytest.mark.parametrize(("name", "factory"), EVERY_CLASS, ids=[c[0] for c in EVERY_CLASS])
+@pytest.mark.parametrize("ttl", [True, False, 1.5, 600.0, "600", [600]])
+def test_ttl_of_a_wrong_type(name: str, factory: Callable[[str], Any], secret: str, ttl: object) -> None:
+    refused(factory(secret), secret, TypeError, rf"^ttl must be an int, not {type(ttl).__name__}$", ttl=ttl)
+
+
+@pytest.mark.parametrize(("name", "factory"), NO_NONE_TTL, ids=[c[0] for c in NO_NONE_TTL])
+def test_none_ttl_where_ttl_has_no_default(name: str, factory: Callable[[str], Any], secret: str) -> None:
+    refused(factory(secret), secret, TypeError, "^ttl must be an int, not NoneType$", ttl=None)
+
+
+@pytest.mark.parametrize(("name", "factory"), EVERY_CLASS, ids=[c[0] for c in EVERY_CLASS])
+def test_negative_ttl(name: str, factory: Callable[[str], Any], secret: str) -> None:
+    refused(factory(secret), secret, ValueError, "^ttl must be zero or more seconds, not -1$", ttl=-1)
+
+
+@pytest.mark.parametrize(("name", "factory"), EVERY_CLASS, ids=[c[0] for c in EVERY_CLASS])
+def test_ttl_with_index_is_accepted(name: str, factory: Callable[[str], Any]) -> None:
+    class Seconds:
+        def __index__(self) -> int:
+            return 600
+
+    assert exp_of(minter(factory(KEY))(ttl=Seconds(), now=1000)) == 1600
+
+
+@pytest.mark.parametrize(("name", "factory"), EVERY_CLASS, ids=[c[0] for c in EVERY_CLASS])
+def test_exp_at_the_int64_limit_is_exact(name: str, factory: Callable[[str], Any]) -> None:
+    token = minter(factory(KEY))(ttl=INT64_MAX - NOW, now=NOW)
+    assert exp_of(token) == INT64_MAX
+    # PyJWT's bytes for the same header and claims (an Access Token's header has cty).
+    claims = pyjwt.decode(token, KEY, algorithms=["HS256"], options={"verify_exp": False})
+    assert token == pyjwt.encode(claims, KEY, algorithm="HS256", headers=pyjwt.get_unverified_header(token))
+
+
+@pytest.mark.parametrize(("name", "factory"), EVERY_CLASS, ids=[c[0] for c in EVERY_CLASS])
+@pytest.mark.parametrize("ttl", [INT64_MAX - NOW + 1, 2**63, 2**64, 10**30])
+def test_exp_beyond_int64_overflows(name: str, factory: Callable[[str], Any], secret: str, ttl: int) -> None:
+    pattern = r"^exp \(\d+\) does not fit a signed 64-bit integer$"
+    refused(factory(secret), secret, OverflowError, pattern, ttl=ttl, now=NOW)
+
+
+@pytest.mark.parametrize(("name", "factory"), EVERY_CLASS, ids=[c[0] for c in EVERY_CLASS])
+@pytest.mark.parametrize("now", [True, 1.5, "now"])
+def test_now_of_a_wrong_type(name: str, factory: Callable[[str], Any], secret: str, now: object) -> None:
+    refused(factory(secret), secret, TypeError, rf"^now must be an int, not {type(now).__name__}$", now=now)
+
+
+@pytest.mark.parametrize(("name", "factory"), EVERY_CLASS, ids=[c[0] for c in EVERY_CLASS])
+def test_now_beyond_int64_overflows(name: str, factory: Callable[[str], Any], secret: str) -> None:
+    pattern = r"^exp \(-\d+\) does not fit a signed 64-bit integer$"
+    refused(factory(secret), secret, OverflowError, pattern, ttl=0, now=-(2**63) - 1)
 
 
 def test_the_core_minter_shows_no_key(secret: str) -> None:
