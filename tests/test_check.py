@@ -372,7 +372,7 @@ def test_decision_is_a_frozen_value() -> None:
         (("GET", WS), {"post": {1: "x"}}, TypeError, "post names must be str"),
     ],
 )
-def test_bad_arguments(args: tuple, kwargs: dict, error: type[Exception], message: str) -> None:
+def test_explain_bad_arguments(args: tuple, kwargs: dict, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         seed().explain(*args, **kwargs)
 

@@ -67,6 +67,7 @@ class Decision(HtmlRepr):
     reason: str
 
     def __bool__(self) -> bool:
+        """True if the request is allowed, so that ``if decision:`` reads as a yes."""
         return self.allowed
 
 

@@ -264,6 +264,7 @@ class DecodedToken(Checkable):
         return policies_of_claims(self._payload)
 
     def __repr__(self) -> str:
+        """The algorithm, whether the signature was verified, and the claim names (never their values or the token)."""
         state = "verified" if self._verified else "NOT verified"
         return f"<DecodedToken {self._header.get('alg')!r} {state}, claims {sorted(self._payload)}>"
 

@@ -143,9 +143,17 @@ class Policy(Mapping[str, Any]):
         )
 
     def __setattr__(self, name: str, value: object) -> None:
+        """Refused: a Policy is immutable (it is hashable).
+
+        :raises AttributeError: always.
+        """
         raise AttributeError("Policy is immutable")
 
     def __delattr__(self, name: str) -> None:
+        """Refused: a Policy is immutable.
+
+        :raises AttributeError: always.
+        """
         raise AttributeError("Policy is immutable")
 
     @property
@@ -183,6 +191,11 @@ class Policy(Mapping[str, Any]):
 
     # Mapping protocol: reads like twilio's policy dicts.
     def __getitem__(self, key: str) -> Any:
+        """The field `key` (``url``, ``method``, ``allow``, ``query_filter``
+        or ``post_filter``), as in twilio's policy dicts.
+
+        :raises KeyError: `key` is not one of them.
+        """
         if key == "url":
             return self._url
         if key == "method":
@@ -194,12 +207,16 @@ class Policy(Mapping[str, Any]):
         raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:
+        """The field names, in the order the token carries them."""
         return iter(_FIELDS)
 
     def __len__(self) -> int:
+        """The number of fields (five)."""
         return len(_FIELDS)
 
     def __eq__(self, other: object) -> bool:
+        """Equal to a Policy with the same JSON, or to a mapping with the
+        same fields (twilio's policy dicts)."""
         if isinstance(other, Policy):
             return self._json == other._json
         if isinstance(other, Mapping):
@@ -207,9 +224,11 @@ class Policy(Mapping[str, Any]):
         return NotImplemented
 
     def __hash__(self) -> int:
+        """The hash of the policy's JSON."""
         return hash(self._json)
 
     def __repr__(self) -> str:
+        """Every field, as the constructor takes them."""
         d = self.to_dict()
         return (
             f"Policy(url={d['url']!r}, method={d['method']!r}, allow={d['allow']!r}, "
@@ -217,6 +236,7 @@ class Policy(Mapping[str, Any]):
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles as the constructor's arguments."""
         d = self.to_dict()
         return (type(self), tuple(d[k] for k in _FIELDS))
 
@@ -248,6 +268,7 @@ class PolicyList(MutableSequence[Policy]):
         self._store = store
 
     def __len__(self) -> int:
+        """The number of policies."""
         return len(self._store.policies())
 
     # Sequence's own __iter__, __reversed__ and index read one item at a
@@ -258,6 +279,7 @@ class PolicyList(MutableSequence[Policy]):
         return map(Policy._from_json, self._store.policies())
 
     def __reversed__(self) -> Iterator[Policy]:
+        """The policies last first, as they are when iteration starts."""
         return map(Policy._from_json, reversed(self._store.policies()))
 
     def index(self, value: Any, start: int = 0, stop: int = sys.maxsize) -> int:
@@ -282,6 +304,7 @@ class PolicyList(MutableSequence[Policy]):
     @overload
     def __getitem__(self, index: slice) -> list[Policy]: ...
     def __getitem__(self, index: int | slice) -> Policy | list[Policy]:
+        """The policy at `index`, or a list of those in a slice."""
         fragments = self._store.policies()
         if isinstance(index, slice):
             return [Policy._from_json(f) for f in fragments[index]]
@@ -292,6 +315,8 @@ class PolicyList(MutableSequence[Policy]):
     @overload
     def __setitem__(self, index: slice, value: Iterable[Policy | Mapping[str, Any]]) -> None: ...
     def __setitem__(self, index: Any, value: Any) -> None:
+        """Replaces the policy at `index` (or a slice of them) with `value`
+        (Policies or policy mappings, each checked)."""
         fragments = self._store.policies()
         if isinstance(index, slice):
             fragments[index] = [Policy.coerce(v)._json for v in value]
@@ -300,6 +325,7 @@ class PolicyList(MutableSequence[Policy]):
         self._store.set_policies(fragments)
 
     def __delitem__(self, index: int | slice) -> None:
+        """Removes the policy at `index` (or a slice of them)."""
         fragments = self._store.policies()
         del fragments[index]
         self._store.set_policies(fragments)
@@ -315,6 +341,8 @@ class PolicyList(MutableSequence[Policy]):
         self._store.add_policy(Policy.coerce(value)._json)
 
     def __eq__(self, other: object) -> bool:
+        """Equal to a PolicyList with the same policies, or to a list or
+        tuple of equal policies or policy mappings."""
         if isinstance(other, PolicyList):
             return self._store.policies() == other._store.policies()
         if isinstance(other, (list, tuple)):
@@ -324,4 +352,5 @@ class PolicyList(MutableSequence[Policy]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
+        """The repr of the list of policies."""
         return repr(list(self))

@@ -10,20 +10,13 @@ same, minted by the C core.
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from . import _core
 from ._capability import PolicyMethods
-from ._checks import (
-    check_claim_time,
-    check_sid,
-    check_text,
-    check_ttl,
-    current_time,
-)
+from ._checks import check_sid, check_text, expiry
 from ._payload import (
     ACCOUNT,
     ACTIVITIES_URL,
@@ -69,11 +62,6 @@ _DEFAULT_POLICIES: Final = (
 _WORKER_FETCH: Final = allow(WORKER_URL, "GET")
 _WORKER_ACTIVITY: Final = allow(WORKER_URL, "POST", "ActivitySid")
 _TASK_RESERVATION: Final = allow(ALL_TASKS_URL, "POST", "ReservationStatus")
-
-# ttl up to this keeps now + ttl within a signed 64-bit int for any clock
-# before the year 146 billion, so the common call skips the range checks.
-_FAST_TTL_MAX: Final = 2**62
-
 
 def make_policy(
     url: str,
@@ -239,9 +227,7 @@ class TaskRouterCapability(PolicyMethods):
                 UserWarning,
                 stacklevel=2,
             )
-        if now is None and type(ttl) is int and 0 <= ttl <= _FAST_TTL_MAX:
-            return self._minter.mint(int(time.time()) + ttl)
-        return self._minter.mint(_expiry(ttl, now))
+        return self._minter.mint(expiry(ttl, now))
 
     @classmethod
     def mint_many(
@@ -303,7 +289,7 @@ class TaskRouterCapability(PolicyMethods):
                 raise TypeError(f"{name} must be bool, not {type(flag).__name__}")
             if flag:
                 policies.append(template)
-        exp = _expiry(ttl, now)
+        exp = expiry(ttl, now)
         if isinstance(worker_sids, (str, bytes)) or not isinstance(worker_sids, Iterable):
             raise TypeError(
                 f"worker_sids must be an iterable of str, not {type(worker_sids).__name__}"
@@ -322,12 +308,6 @@ class TaskRouterCapability(PolicyMethods):
             f"workspace_sid={fields[WORKSPACE]!r}, worker_sid={fields[CHANNEL]!r}, "
             f"policies={len(self._minter.policies())})"
         )
-
-
-def _expiry(ttl: object, now: object) -> int:
-    """The ``exp`` of a token minted at `now` (the clock when None) and valid
-    for `ttl` seconds, checked."""
-    return check_claim_time(current_time(now) + check_ttl(ttl), "exp")
 
 
 # Keep the names twilio 4.0 exported importable from here, so that

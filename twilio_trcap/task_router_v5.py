@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 from ._capability import ChannelCapability
-from ._checks import check_claim_time, check_ttl, current_time, exact_str
+from ._checks import exact_str, expiry
 from ._payload import (
     ACTIVITIES_URL,
     ALL_TASKS_URL,
@@ -248,7 +248,7 @@ class TaskRouterCapability(ChannelCapability):
         :raises ValueError: `ttl` is negative.
         :raises OverflowError: ``now + ttl`` does not fit a signed 64-bit int.
         """
-        return self._minter.mint(check_claim_time(current_time(now) + check_ttl(ttl), "exp"))
+        return self._minter.mint(expiry(ttl, now))
 
 
 class TaskRouterWorkerCapability(TaskRouterCapability):

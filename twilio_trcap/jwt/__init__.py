@@ -23,16 +23,14 @@ the signed token (docs/migration.md lists every difference).
 from __future__ import annotations
 
 import abc
-import base64
 import calendar
 import datetime
 import enum
-import json
 from typing import Any, ClassVar, Final, NoReturn, Self, TypeAlias, cast
 
 from .. import _core
 from .._capability import KeyHolder
-from .._checks import check_claim_time, check_int, check_ttl, current_time
+from .._checks import check_claim_time, check_int, check_ttl, current_time, expiry
 from .._jwt_compat import ArgumentTypeError, _decode_for_from_jwt
 from .._payload import make_key
 from ..errors import DecodeError, JwtDecodeError, MalformedTokenError
@@ -60,10 +58,10 @@ Nbf: TypeAlias = "int | _Generate | None"
 
 
 def _claims_of(token: str) -> dict[str, Any]:
-    """The payload of a token minted here (three base64url segments)."""
-    segment = token.split(".")[1]
-    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    return claims
+    """The claims of a token minted here, read by the C decoder (the one
+    decoder).  No key: the signature is not checked, as the token was just
+    signed by this process."""
+    return _core.decode_jws(token, None, ("HS256",))[1]
 
 
 def _sorted_keys(value: Any) -> Any:
@@ -204,6 +202,8 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     _OWN_PAYLOAD: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Notes which of twilio's hooks a subclass of one's own supplies,
+        so that it is minted from them (see the class's docstring)."""
         super().__init_subclass__(**kwargs)
         headers = _user_defined(cls, "_generate_headers") or _user_defined(cls, "headers")
         claims = _user_defined(cls, "_generate_payload")
@@ -386,15 +386,15 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     def _time_claims(self, now: int, ttl: object) -> tuple[int, int | None]:
         """``exp`` and ``nbf`` for a token minted at `now`."""
         if ttl is not None:
-            exp = now + check_ttl(ttl)
+            exp = expiry(ttl, now)
         elif self._valid_until:
             # twilio tests valid_until for truth: 0 means "not set" there,
-            # so it does here (not an exp of 1970).
+            # so it does here (not an exp of 1970).  It was checked when set.
             exp = self._valid_until
         else:
-            exp = now + self._ttl
+            exp = expiry(self._ttl, now)
         nbf = now if self._nbf is GENERATE else self._nbf
-        return check_claim_time(exp, "exp"), nbf
+        return exp, nbf
 
     def to_jwt(self, ttl: int | None = None, *, now: int | None = None) -> str:
         """The signed token (a str).
@@ -415,7 +415,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
             # signs it, with exp moved if ttl is given.
             payload = dict(self.payload)
             if ttl is not None:
-                payload["exp"] = check_claim_time(current + check_ttl(ttl), "exp")
+                payload["exp"] = expiry(ttl, current)
             return self._sign_claims(self.headers, payload)
         return self._sign(current, *self._time_claims(current, ttl))
 
@@ -538,6 +538,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
         return f"<{type(self).__name__} iss={self._issuer!r} sub={self._subject!r}>"
 
     def __str__(self) -> str:
+        """The repr: never the signed token."""
         # twilio printed "<JWT eyJ...>": a bearer credential in every log
         # line that formats the object.
         return repr(self)
@@ -592,5 +593,5 @@ class _DecodedJwt(Jwt):
         with ``exp`` moved to `now` plus `ttl` if `ttl` is given."""
         payload = dict(self._decoded_payload)
         if ttl is not None:
-            payload["exp"] = check_claim_time(current_time(now) + check_ttl(ttl), "exp")
+            payload["exp"] = expiry(ttl, now)
         return self._sign_claims(self._decoded_headers, payload)

@@ -25,9 +25,11 @@ class GrantLike(Protocol):
     """twilio's grant protocol: what :meth:`AccessToken.add_grant` takes."""
 
     @property
-    def key(self) -> str: ...
+    def key(self) -> str:
+        """The grant's name in the ``grants`` claim."""
 
-    def to_payload(self) -> Any: ...
+    def to_payload(self) -> Any:
+        """The grant's JSON value."""
 
 
 def check_grant(grant: object, name: str = "grant") -> GrantLike:
@@ -67,6 +69,7 @@ class AccessTokenGrant(abc.ABC):
         None)."""
 
     def __str__(self) -> str:
+        """The grant's type and JSON value, as twilio shows a grant."""
         return f"<{type(self).__name__} {self.to_payload()}>"
 
 
@@ -283,6 +286,8 @@ class AccessToken(Jwt):
         return token
 
     def __repr__(self) -> str:
+        """The sids, identity and grant names: never the secret or the
+        signed token."""
         return (
             f"{type(self).__name__}(account_sid={self._account_sid!r}, "
             f"signing_key_sid={self._signing_key_sid!r}, identity={self._identity!r}, "
