@@ -398,11 +398,59 @@ def shift_sids(n: int) -> list[str]:
     return [f"WK{i:032x}" for i in range(n)]
 
 
-def mint_many_runner(threads: int, workers: int = SHIFT) -> Runner:
-    """`threads` worker threads each making `loops` mint_many() calls of
-    `workers` sids.  One thread is a worker thread too, not the main thread:
-    glibc gives each thread its own allocator arena, and the main thread's
-    measured about 10% faster here, which would skew the ratio."""
+class ThreadPool:
+    """`threads` threads that live for the whole run and, per request, each
+    make `loops` calls of `call`; a request answers with the wall time over
+    `threads` (time per call when the threads share the work).
+
+    The threads are started once, as a server's pool is, not per sample:
+    glibc keeps a thread's freed memory in its arena while the thread lives
+    and gives it back to the kernel when the thread exits (its per-thread
+    cache is flushed then and the arena trimmed).  Threads started per
+    sample made every sample of one large mint_many() call fault its
+    tokens' pages in anew: 0.53 page faults per token, against 0.03 in a
+    thread that lives on.  The threads are not the main thread either: the
+    main thread's arena measured about 10% faster here, which would skew
+    the ratio of two threads to one."""
+
+    def __init__(self, threads: int, call: Callable[[], object]) -> None:
+        self.threads = threads
+        self.call = call
+        self.loops = 0
+        self.start = threading.Barrier(threads + 1)
+        self.done = threading.Barrier(threads + 1)
+        self.pool = [threading.Thread(target=self.work, daemon=True) for _ in range(threads)]
+        for t in self.pool:
+            t.start()
+
+    def work(self) -> None:
+        while True:
+            self.start.wait()
+            loops = self.loops
+            if loops < 0:
+                return
+            for _ in range(loops):
+                self.call()
+            self.done.wait()
+
+    def __call__(self, loops: int) -> float:
+        self.loops = loops
+        self.start.wait()
+        t0 = time.perf_counter()
+        self.done.wait()
+        # Per call: `threads` times as many calls in that wall time.
+        return (time.perf_counter() - t0) / self.threads
+
+    def close(self) -> None:
+        self.loops = -1
+        self.start.wait()
+        for t in self.pool:
+            t.join()
+
+
+def mint_many_runner(threads: int, workers: int = SHIFT) -> ThreadPool:
+    """A pool of `threads` threads making mint_many() calls of `workers`
+    sids with the three permissions."""
     sids = shift_sids(workers)
 
     def call() -> None:
@@ -416,25 +464,7 @@ def mint_many_runner(threads: int, workers: int = SHIFT) -> Runner:
             allow_task_reservation_updates=True,
         )
 
-    def run(loops: int) -> float:
-        barrier = threading.Barrier(threads + 1)
-
-        def work() -> None:
-            barrier.wait()
-            for _ in range(loops):
-                call()
-
-        pool = [threading.Thread(target=work) for _ in range(threads)]
-        for t in pool:
-            t.start()
-        barrier.wait()
-        t0 = time.perf_counter()
-        for t in pool:
-            t.join()
-        # Per token: `threads` times as many tokens in that wall time.
-        return (time.perf_counter() - t0) / threads
-
-    return run
+    return ThreadPool(threads, call)
 
 
 # ---------------------------------------------------------------------------
@@ -616,8 +646,11 @@ def fmt_us(us: float | None) -> str:
     return f"{us:.3f}" if us < 10 else f"{us:.1f}"
 
 
-def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, int], str, list[LineWorker]]:
-    workers: list[LineWorker] = []
+Helper = LineWorker | ThreadPool  # what build_cases() starts and main() closes
+
+
+def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, int], str, list[Helper]]:
+    workers: list[Helper] = []
     fresh_token = ours_fresh()
     again = TaskRouterCapability(ACCOUNT, AUTH_TOKEN, WORKSPACE, WORKER)
     for name in PERMISSIONS:
@@ -652,6 +685,8 @@ def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, in
         "access_token_grant": len(access_grant.to_jwt()),
     }
 
+    pools = [mint_many_runner(threads, n) for n in (SHIFT, BIG_SHIFT) for threads in (1, 2)]
+    workers += pools
     cases = [
         Case("fresh", "twilio_trcap: construct + 3 permissions + `generate_token()`", loop(ours_fresh)),
         Case("fresh_core", "twilio_trcap's C calls alone (no Python class): `Minter.for_template` "
@@ -671,12 +706,12 @@ def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, in
              loop(big.generate_token)),
         Case("big_hmac_digest", "`hmac.digest` over that token's signing input",
              loop(lambda: hmac.digest(key, big_input, "sha256"))),
-        Case("many_1", f"`mint_many()` of {SHIFT} workers, 1 thread", mint_many_runner(1), per_op=SHIFT),
-        Case("many_2", f"`mint_many()` of {SHIFT} workers, 2 threads", mint_many_runner(2), per_op=SHIFT),
-        Case("many_big_1", f"`mint_many()` of {BIG_SHIFT:,} workers, 1 thread",
-             mint_many_runner(1, BIG_SHIFT), per_op=BIG_SHIFT),
-        Case("many_big_2", f"`mint_many()` of {BIG_SHIFT:,} workers, 2 threads",
-             mint_many_runner(2, BIG_SHIFT), per_op=BIG_SHIFT),
+        Case("many_1", f"`mint_many()` of {SHIFT} workers, 1 thread", pools[0], per_op=SHIFT),
+        Case("many_2", f"`mint_many()` of {SHIFT} workers, 2 threads", pools[1], per_op=SHIFT),
+        Case("many_big_1", f"`mint_many()` of {BIG_SHIFT:,} workers, 1 thread", pools[2],
+             per_op=BIG_SHIFT),
+        Case("many_big_2", f"`mint_many()` of {BIG_SHIFT:,} workers, 2 threads", pools[3],
+             per_op=BIG_SHIFT),
         Case("many_hmac_digest", "`hmac.digest` over one of those tokens' signing input",
              loop(lambda: hmac.digest(key, many_input, "sha256"))),
         Case("access_token", "twilio_trcap: `AccessToken.to_jwt()` again, no grant",
