@@ -866,9 +866,10 @@ def render(run: Run) -> str:
         w(f"| total | {fresh:.3f} | {fresh / floor:.2f} |")
         w("")
         w("To see the split by function: `perf record -e cpu-clock python -c \"import sys; "
-          "sys.path.insert(0, 'benchmarks'); import bench; "
-          "[bench.ours_fresh() for _ in range(10**6)]\"`, then "
-          "`perf report --sort dso,symbol`.\n")
+          "sys.path.insert(0, 'benchmarks'); import bench, collections; "
+          "collections.deque((bench.ours_fresh() for _ in range(10**6)), maxlen=0)\"`, then "
+          "`perf report --sort dso,symbol` (each token is dropped at once: a list of them "
+          "would profile the kernel zeroing its pages).\n")
 
     w("## Targets\n")
     w("Each measured figure is the median of per-round ratios (interquartile range in "
