@@ -26,17 +26,38 @@ def run(*args: str) -> str:
 
 
 def test_a_tiny_run_prints_every_table_and_target() -> None:
-    out = run("--repeats", "1", "--sample-time", "0.0005", "--objects", "200",
+    out = run("--repeats", "3", "--sample-time", "0.0005", "--objects", "200",
               "--no-twilio4", "--no-write")  # fmt: skip
     for heading in ("## Machine", "## A fresh request", "## Re-minting",
                     "## Many workers at once", "## Verification", "## Targets", "## Memory"):
         assert heading in out
     targets = out.split("## Targets")[1].split("## Memory")[0]
-    assert targets.count("\n|") == 2 + 7  # header, rule, seven targets
+    rows = [line for line in targets.splitlines() if line.startswith("|")][2:]
+    assert len(rows) == 10  # after the header and the rule
+    for row in rows:
+        if "not measured" not in row:
+            # The median of the per-round ratios, then their interquartile
+            # range, and a verdict on that median.
+            median, iqr = row.split("|")[3].strip().split(" ", 1)
+            q1, q3 = (float(q) for q in iqr.strip("()").split("–"))
+            assert q1 <= float(median) <= q3
+            assert row.split("|")[4].strip() in ("met", "**not met**")
     assert "not measured (--no-twilio4)" in out
-    # The C floor was built and timed: its rows carry numbers.
-    floor = next(line for line in out.splitlines() if line.startswith("| C: HMAC-SHA256 over the same"))
-    assert float(floor.split("|")[2]) > 0
+    # The C floor and the machine's two-thread ceiling were built and timed.
+    for label in ("| C: HMAC-SHA256 over the same", "| C: the same in 2 threads"):
+        floor = next(line for line in out.splitlines() if line.startswith(label))
+        assert float(floor.split("|")[2]) > 0
+    assert "The machine's own two-thread speed-up in this run" in out
+
+
+def test_writing_mode_writes_the_report(tmp_path: Path) -> None:
+    report = tmp_path / "performance.md"
+    out = run("--repeats", "1", "--sample-time", "0.0005", "--objects", "100",
+              "--no-twilio4", "--cases", "fresh,floor", "--output", str(report))  # fmt: skip
+    text = report.read_text(encoding="utf-8")
+    assert text.rstrip("\n") == out.rstrip("\n")
+    assert text.startswith("# Performance")
+    assert "median of those per-round ratios" in text
 
 
 def test_memory_probe_and_loop() -> None:
