@@ -689,7 +689,7 @@ def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, in
     workers += pools
     cases = [
         Case("fresh", "twilio_trcap: construct + 3 permissions + `generate_token()`", loop(ours_fresh)),
-        Case("fresh_core", "twilio_trcap's C calls alone (no Python class): `Minter.for_template` "
+        Case("fresh_core", "twilio_trcap's C calls alone (no Python class): `Key` + `Minter.create` "
              "+ 3 `add_policy` + `mint`", loop(ours_core_only())),
         Case("fresh_pyjwt", "PyJWT `jwt.encode` of the same payload",
              loop(lambda: jwt.encode(payload, AUTH_TOKEN, algorithm="HS256"))),
