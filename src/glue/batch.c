@@ -15,10 +15,10 @@
 typedef struct {
     trcap_part *parts;       /* the template's parts; the varying field's re-pointed per value */
     size_t nparts;
-    size_t *slot_at;         /* indices of the parts that are the varying field */
-    size_t nslots;
+    size_t *varying_at;         /* indices of the parts that are the varying field */
+    size_t nvarying;
     trcap_text *values;      /* views of the values' storage (kept alive by a tuple) */
-    size_t base_size;        /* payload bytes but the slots */
+    size_t base_size;        /* payload bytes but the varying field */
     /* The new token strs, owned here (tokens[0..made)) until the list is
      * built after the GIL is back: nothing else can reach them meanwhile
      * (a str is not tracked by the garbage collector, a list would be). */
@@ -43,13 +43,13 @@ write_batch(batch *b, const unsigned char *header_b64, size_t header_b64_length,
     for (size_t i = 0; i < b->count && st == TRCAP_OK; i++) {
         unsigned char *q = trcap_json_string_write(b->scratch, &b->values[i]);
         size_t escaped = (size_t)(q - b->scratch) - 2;  /* inside the quotes */
-        for (size_t j = 0; j < b->nslots; j++) {
-            b->parts[b->slot_at[j]] = trcap_text_part(b->scratch + 1, escaped);
+        for (size_t j = 0; j < b->nvarying; j++) {
+            b->parts[b->varying_at[j]] = trcap_text_part(b->scratch + 1, escaped);
         }
         /* Measured under the GIL: it cannot overflow now. */
         st = trcap_token_write(PyUnicode_1BYTE_DATA(b->tokens[i]), header_b64,
                                header_b64_length, b->parts, b->nparts,
-                               b->base_size + b->nslots * escaped, key, run);
+                               b->base_size + b->nvarying * escaped, key, run);
     }
     EVP_MD_CTX_free(run);
     return st;
@@ -69,7 +69,7 @@ trcap_py_key_mint_each(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
     batch b = {0};
     PyObject *values = NULL, *result = NULL;
     trcap_part *fields = NULL;
-    Py_ssize_t nfields = 0, slot;
+    Py_ssize_t nfields = 0, varying;
     size_t scratch_size = 2;
     trcap_status st;
 
@@ -93,11 +93,11 @@ trcap_py_key_mint_each(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "field must be an int");
         goto error;
     }
-    slot = PyLong_AsSsize_t(args[2]);
-    if (slot == -1 && PyErr_Occurred()) {
+    varying = PyLong_AsSsize_t(args[2]);
+    if (varying == -1 && PyErr_Occurred()) {
         goto error;
     }
-    if (slot < 0 || slot >= nfields || fields[slot].kind != TRCAP_PART_TEXT) {
+    if (varying < 0 || varying >= nfields || fields[varying].kind != TRCAP_PART_TEXT) {
         PyErr_SetString(PyExc_ValueError, "field must be the index of a str field");
         goto error;
     }
@@ -107,23 +107,23 @@ trcap_py_key_mint_each(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
         goto error;
     }
 
-    /* Measure: the template with an empty slot, plus each value's escape. */
+    /* Measure: the template with the varying field empty, plus each value's escape. */
     b.nparts = trcap_py_policy_count(args[0]);
     b.count = (size_t)PyTuple_GET_SIZE(values);
     b.parts = PyMem_New(trcap_part, b.nparts ? b.nparts : 1);
-    b.slot_at = PyMem_New(size_t, b.nparts ? b.nparts : 1);
+    b.varying_at = PyMem_New(size_t, b.nparts ? b.nparts : 1);
     b.values = PyMem_New(trcap_text, b.count ? b.count : 1);
     b.tokens = PyMem_New(PyObject *, b.count ? b.count : 1);
-    if (b.parts == NULL || b.slot_at == NULL || b.values == NULL || b.tokens == NULL) {
+    if (b.parts == NULL || b.varying_at == NULL || b.values == NULL || b.tokens == NULL) {
         PyErr_NoMemory();
         goto error;
     }
-    fields[slot].as.text.length = 0;
+    fields[varying].as.text.length = 0;
     (void)trcap_py_policy_parts(args[0], fields, b.parts);
     for (size_t i = 0; i < b.nparts; i++) {
-        const template_entry *e = &((TemplateObject *)args[0])->entries[i];
-        if (e->kind == ENTRY_FIELD && e->as.field == slot) {
-            b.slot_at[b.nslots++] = i;
+        const template_item *e = &((TemplateObject *)args[0])->items[i];
+        if (e->kind == ITEM_FIELD && e->as.field == varying) {
+            b.varying_at[b.nvarying++] = i;
         }
     }
     st = trcap_payload_size(b.parts, b.nparts, &b.base_size);
@@ -147,7 +147,7 @@ trcap_py_key_mint_each(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
             goto error;
         }
         st = trcap_json_string_size(&b.values[i], &escaped);
-        for (size_t j = 0; st == TRCAP_OK && j < b.nslots; j++) {
+        for (size_t j = 0; st == TRCAP_OK && j < b.nvarying; j++) {
             if (payload_size > SIZE_MAX - (escaped - 2)) {
                 st = TRCAP_ERR_OVERFLOW;
             }
@@ -205,7 +205,7 @@ done:
     }
     PyMem_Free(b.scratch);
     PyMem_Free(b.parts);
-    PyMem_Free(b.slot_at);
+    PyMem_Free(b.varying_at);
     PyMem_Free(b.values);
     PyMem_Free(b.tokens);
     PyMem_Free(fields);

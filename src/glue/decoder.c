@@ -511,8 +511,8 @@ trcap_py_decode_jws(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto error;
         }
         /* No Python code runs from here to the check's end: the module's
-         * scratch context is ours meanwhile. */
-        st = trcap_jws_verify_hs256(&key, state->scratch, token, &jws);
+         * MAC context (mac_under_gil) is ours meanwhile. */
+        st = trcap_jws_verify_hs256(&key, state->mac_under_gil, token, &jws);
         if (st == TRCAP_ERR_SIGNATURE) {
             PyErr_SetString(state->signature_error,
                             "the signature does not match: the token was signed with "

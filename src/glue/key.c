@@ -115,8 +115,8 @@ trcap_py_new_token(size_t size)
 }
 
 /* The token whose payload is `parts`, written from scratch.  `run` is a
- * MAC context no one else uses meanwhile (the module's scratch context
- * under the GIL: nothing here runs Python code once the str exists). */
+ * MAC context no one else uses meanwhile (module_state.mac_under_gil: this
+ * runs no Python code once the str exists). */
 PyObject *
 trcap_py_token_from_parts(const unsigned char *header_b64, size_t header_b64_length,
                           const trcap_part *parts, size_t nparts,
@@ -242,7 +242,7 @@ Key_sign(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
     payload = trcap_text_part((const unsigned char *)PyBytes_AS_STRING(args[1]),
                               (size_t)PyBytes_GET_SIZE(args[1]));
     token = trcap_py_token_from_parts(header_b64, header_b64_length, &payload, 1, &self->key,
-                                      get_state(module)->scratch);
+                                      get_state(module)->mac_under_gil);
 
 error:
     if (header_b64 != stack) {

@@ -105,14 +105,14 @@ Minter_dealloc(MinterObject *self)
 
 /* ---- the layout's parts --------------------------------------------------- */
 
-/* Parts of the layout's entries [from, to), the policies hole expanded to
+/* Parts of the layout's items [from, to), the policies hole expanded to
  * the policies joined by commas.  The range holds no tail hole. */
 static size_t
 layout_count(MinterObject *self, Py_ssize_t from, Py_ssize_t to)
 {
     size_t n = 0;
     for (Py_ssize_t i = from; i < to; i++) {
-        if (self->layout->entries[i].kind == ENTRY_POLICIES) {
+        if (self->layout->items[i].kind == ITEM_POLICIES) {
             Py_ssize_t count = PyList_GET_SIZE(self->policies);
             for (Py_ssize_t j = 0; j < count; j++) {
                 n += trcap_py_policy_count(PyList_GET_ITEM(self->policies, j)) + (j > 0);  /* ',' */
@@ -131,15 +131,15 @@ layout_parts(MinterObject *self, Py_ssize_t from, Py_ssize_t to, trcap_part *par
     static const unsigned char comma[] = ",";
 
     for (Py_ssize_t i = from; i < to; i++) {
-        const template_entry *e = &self->layout->entries[i];
+        const template_item *e = &self->layout->items[i];
         switch (e->kind) {
-        case ENTRY_TEXT:
+        case ITEM_TEXT:
             *parts++ = trcap_text_part(e->as.text.bytes, e->as.text.length);
             break;
-        case ENTRY_FIELD:
+        case ITEM_FIELD:
             *parts++ = self->fields[e->as.field];  /* in range: checked */
             break;
-        case ENTRY_POLICIES:
+        case ITEM_POLICIES:
             for (Py_ssize_t j = 0; j < PyList_GET_SIZE(self->policies); j++) {
                 if (j) {
                     *parts++ = trcap_text_part(comma, 1);
@@ -148,7 +148,7 @@ layout_parts(MinterObject *self, Py_ssize_t from, Py_ssize_t to, trcap_part *par
                                               parts);
             }
             break;
-        case ENTRY_TAIL:
+        case ITEM_TAIL:
             break;  /* never in the range: the callers stop at it */
         }
     }
@@ -176,7 +176,7 @@ token_from_scratch(MinterObject *self, module_state *state, PyObject *const *arg
     if (trcap_py_parts_from_args(args, nargs, parts + nprefix) == 0) {
         (void)layout_parts(self, tail_at + 1, end, parts + nprefix + nargs);
         token = trcap_py_token_from_parts(state->header_b64, state->header_b64_length, parts,
-                                          nparts, &self->key->key, state->scratch);
+                                          nparts, &self->key->key, state->mac_under_gil);
     }
     trcap_py_parts_release(parts, stack);
     return token;
@@ -262,7 +262,7 @@ token_from_prepared(MinterObject *self, module_state *state, PyObject *const *ar
         goto error;
     }
     st = trcap_prepared_token_write(PyUnicode_1BYTE_DATA(token), &self->prepared,
-                                    tail, ntail, tail_size, &self->key->key, state->scratch);
+                                    tail, ntail, tail_size, &self->key->key, state->mac_under_gil);
     if (st != TRCAP_OK) {
         trcap_py_raise_status(st, "signing the token");
         Py_CLEAR(token);

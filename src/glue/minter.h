@@ -43,31 +43,31 @@ typedef struct {
  * reference cycle passes through one.
  */
 typedef enum {
-    ENTRY_TEXT,      /* as.text: JSON text */
-    ENTRY_FIELD,     /* as.field: the index of a field */
-    ENTRY_POLICIES,  /* the policies, comma-separated */
-    ENTRY_TAIL,      /* mint()'s arguments */
-} entry_kind;
+    ITEM_TEXT,      /* as.text: JSON text */
+    ITEM_FIELD,     /* as.field: the index of a field */
+    ITEM_POLICIES,  /* the policies, comma-separated */
+    ITEM_TAIL,      /* mint()'s arguments */
+} item_kind;
 
 typedef struct {
-    entry_kind kind;
+    item_kind kind;
     union {
         struct {
-            const unsigned char *bytes;  /* a view into the items tuple's bytes */
+            const unsigned char *bytes;  /* a view into the source tuple's bytes */
             size_t length;
         } text;
         Py_ssize_t field;
     } as;
-} template_entry;
+} template_item;
 
 typedef struct {
     PyObject_VAR_HEAD
-    PyObject *items;              /* tuple of exact bytes, ints and hole names, owned */
+    PyObject *source;             /* the items: a tuple of exact bytes, ints and hole names, owned */
     Py_ssize_t fields_needed;     /* 1 + the largest field index; 0: none */
     Py_ssize_t npolicies;         /* policies holes */
     Py_ssize_t ntails;            /* tail holes */
-    Py_ssize_t tail_at;           /* the entry of the tail hole, when ntails == 1 */
-    template_entry entries[1];    /* Py_SIZE(self) of them */
+    Py_ssize_t tail_at;           /* the index of the tail hole, when ntails == 1 */
+    template_item items[1];       /* the items compiled, Py_SIZE(self) of them */
 } TemplateObject;
 
 /* ---------------------------------------------------------------------

@@ -65,8 +65,8 @@ exec_digest(PyObject *module)
         trcap_py_raise_openssl_error("fetching SHA-256");
         return -1;
     }
-    state->scratch = EVP_MD_CTX_new();
-    if (state->scratch == NULL) {
+    state->mac_under_gil = EVP_MD_CTX_new();
+    if (state->mac_under_gil == NULL) {
         PyErr_NoMemory();
         return -1;
     }
@@ -170,8 +170,8 @@ core_free(void *module)
     (void)core_clear((PyObject *)module);
     EVP_MD_free(state->sha256);  /* NULL-safe */
     state->sha256 = NULL;
-    EVP_MD_CTX_free(state->scratch);  /* NULL-safe; OpenSSL wipes the last MAC's state */
-    state->scratch = NULL;
+    EVP_MD_CTX_free(state->mac_under_gil);  /* NULL-safe; OpenSSL wipes the last MAC's state */
+    state->mac_under_gil = NULL;
 }
 
 static PyModuleDef_Slot core_slots[] = {
@@ -180,13 +180,20 @@ static PyModuleDef_Slot core_slots[] = {
     {Py_mod_exec, exec_constants},
     {Py_mod_exec, exec_decoder},
 #ifdef Py_mod_gil
-    /* Py_MOD_GIL_USED: a free-threaded CPython (3.13t+) turns the GIL back
-     * on when it imports us.  The module's scratch MAC context and every
-     * Minter's mutable state (its policy list, a re-mint's
-     * cached prefix and hash state) are used by one thread at a time only
-     * because the GIL is held (mint_each makes MAC contexts of its own,
-     * which is why it may release it).  Untested without the GIL, so not claimed:
-     * docs/distribution.md, "Threads and the GIL". */
+    /* The GIL.  Py_MOD_GIL_USED: a free-threaded CPython (3.13t+) turns
+     * the GIL back on when it imports us, because two things here are
+     * used by one thread at a time only because it holds the GIL:
+     *   - module_state.mac_under_gil, the MAC context of every token signed
+     *     under the GIL (Minter.mint, Key.sign) and of the decoder's
+     *     signature check: each holds the GIL from the context's first use
+     *     to its last and runs no Python code between (the token's str is
+     *     allocated before), so one context per interpreter serves them
+     *     all and saves each object one of its own;
+     *   - every Minter's mutable state (its policy list, a re-mint's
+     *     prepared prefix and suffix).
+     * Key.mint_each makes a MAC context of its own, which is why it may
+     * release the GIL; a Key is read-only once made.  Untested without the
+     * GIL, so not claimed: docs/distribution.md, "Threads and the GIL". */
     {Py_mod_gil, Py_MOD_GIL_USED},
 #endif
     {0, NULL},

@@ -27,14 +27,9 @@
 
 typedef struct {
     EVP_MD *sha256;             /* fetched once, owned (every HMAC key) */
-    /* The running MAC of every token signed under the GIL, owned, and
-     * the GIL is what makes sharing it safe: a mint, a Key.sign and the
-     * decoder's signature check each hold the GIL from the context's
-     * first use to its last and run no Python code between (the token's
-     * str is allocated before), so one per interpreter serves them all and
-     * saves each object a context of its own.  mint_each, which releases
-     * the GIL, makes its own. */
-    EVP_MD_CTX *scratch;
+    /* The MAC context of whoever holds the GIL, owned: see "The GIL" in
+     * module.c, beside the module's Py_mod_gil slot. */
+    EVP_MD_CTX *mac_under_gil;
     /* BASE64URL of the header every Minter and mint_each writes,
      * {"alg":"HS256","typ":"JWT"}, encoded once. */
     unsigned char header_b64[48];

@@ -171,12 +171,12 @@ error:
 
 /* Compiles item `item` of a template into `e`. */
 static int
-compile_item(TemplateObject *self, PyObject *item, Py_ssize_t i, template_entry *e)
+compile_item(TemplateObject *self, PyObject *item, Py_ssize_t i, template_item *e)
 {
     /* Exact types only: nothing in a template can refer back to a Minter,
      * so no reference cycle passes through one. */
     if (PyBytes_CheckExact(item)) {
-        e->kind = ENTRY_TEXT;
+        e->kind = ITEM_TEXT;
         e->as.text.bytes = (const unsigned char *)PyBytes_AS_STRING(item);
         e->as.text.length = (size_t)PyBytes_GET_SIZE(item);
     }
@@ -195,18 +195,18 @@ compile_item(TemplateObject *self, PyObject *item, Py_ssize_t i, template_entry 
                          PY_SSIZE_T_MAX, k);
             return -1;
         }
-        e->kind = ENTRY_FIELD;
+        e->kind = ITEM_FIELD;
         e->as.field = k;
         if (k >= self->fields_needed) {
             self->fields_needed = k + 1;
         }
     }
     else if (PyUnicode_CheckExact(item) && PyUnicode_CompareWithASCIIString(item, "policies") == 0) {
-        e->kind = ENTRY_POLICIES;
+        e->kind = ITEM_POLICIES;
         self->npolicies++;
     }
     else if (PyUnicode_CheckExact(item) && PyUnicode_CompareWithASCIIString(item, "tail") == 0) {
-        e->kind = ENTRY_TAIL;
+        e->kind = ITEM_TAIL;
         self->ntails++;
         self->tail_at = i;
     }
@@ -241,13 +241,13 @@ Template_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     /* An exact tuple (the same one when `items` is): a tuple subclass
      * could hold a Minter in its __dict__, and a cycle through a Template
      * (not tracked by the collector) would never be freed. */
-    self->items = PyTuple_GetSlice(items, 0, n);
-    if (self->items == NULL) {
+    self->source = PyTuple_GetSlice(items, 0, n);
+    if (self->source == NULL) {
         goto error;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         /* borrowed: the tuple is ours */
-        if (compile_item(self, PyTuple_GET_ITEM(self->items, i), i, &self->entries[i]) < 0) {
+        if (compile_item(self, PyTuple_GET_ITEM(self->source, i), i, &self->items[i]) < 0) {
             goto error;
         }
     }
@@ -267,7 +267,7 @@ static void
 Template_dealloc(TemplateObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
-    Py_XDECREF(self->items);
+    Py_XDECREF(self->source);
     tp->tp_free((PyObject *)self);
     Py_DECREF(tp);
 }
@@ -275,11 +275,11 @@ Template_dealloc(TemplateObject *self)
 static PyObject *
 Template_repr(TemplateObject *self)
 {
-    return PyUnicode_FromFormat("%s(%R)", Py_TYPE(self)->tp_name, self->items);
+    return PyUnicode_FromFormat("%s(%R)", Py_TYPE(self)->tp_name, self->source);
 }
 
 static PyMemberDef Template_members[] = {
-    {"items", T_OBJECT_EX, offsetof(TemplateObject, items), READONLY,
+    {"items", T_OBJECT_EX, offsetof(TemplateObject, source), READONLY,
      "The tuple of bytes, field indices and hole names the template was made from."},
     {NULL, 0, 0, 0, NULL},
 };
@@ -304,8 +304,8 @@ static PyType_Slot Template_slots[] = {
 
 PyType_Spec trcap_py_template_spec = {
     .name = "twilio_trcap._core.Template",
-    .basicsize = offsetof(TemplateObject, entries),
-    .itemsize = sizeof(template_entry),
+    .basicsize = offsetof(TemplateObject, items),
+    .itemsize = sizeof(template_item),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = Template_slots,
 };
@@ -366,9 +366,9 @@ trcap_py_policy_parts(PyObject *policy, const trcap_part *fields, trcap_part *pa
         return parts + 1;
     }
     for (Py_ssize_t i = 0; i < Py_SIZE(t); i++, parts++) {
-        const template_entry *e = &t->entries[i];
+        const template_item *e = &t->items[i];
         /* A checked policy holds text and fields only, in range. */
-        *parts = e->kind == ENTRY_TEXT ? trcap_text_part(e->as.text.bytes, e->as.text.length)
+        *parts = e->kind == ITEM_TEXT ? trcap_text_part(e->as.text.bytes, e->as.text.length)
                                        : fields[e->as.field];
     }
     return parts;
