@@ -106,13 +106,13 @@ def ours_core_only() -> Callable[[], str]:
 
     fields = (ACCOUNT, WORKSPACE, WORKER, "v1", tr.TASK_ROUTER_BASE_URL, tr.TASK_ROUTER_BASE_WS_URL)
     key, new, layout, defaults = (
-        _core.Key, _core.Minter.create, _payload.LAYOUT_4_0, tr._DEFAULT_POLICIES
+        _core.Key.prepare, _core.Minter.create, _payload.LAYOUT_4_0, tr._DEFAULT_POLICIES
     )
     permissions = (tr._WORKER_FETCH, tr._WORKER_ACTIVITY, tr._TASK_RESERVATION)
     now = time.time
 
     def fresh() -> str:
-        minter = new(key(AUTH_TOKEN), fields, layout, defaults)
+        minter = new(key(AUTH_TOKEN, "auth_token"), fields, layout, defaults)
         for template in permissions:
             minter.add_policy(template)
         return minter.mint(int(now()) + 3600)
@@ -689,7 +689,7 @@ def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, in
     workers += pools
     cases = [
         Case("fresh", "twilio_trcap: construct + 3 permissions + `generate_token()`", loop(ours_fresh)),
-        Case("fresh_core", "twilio_trcap's C calls alone (no Python class): `Key` + `Minter.create` "
+        Case("fresh_core", "twilio_trcap's C calls alone (no Python class): `Key.prepare` + `Minter.create` "
              "+ 3 `add_policy` + `mint`", loop(ours_core_only())),
         Case("fresh_pyjwt", "PyJWT `jwt.encode` of the same payload",
              loop(lambda: jwt.encode(payload, AUTH_TOKEN, algorithm="HS256"))),

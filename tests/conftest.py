@@ -68,7 +68,7 @@ HS256_HEADER = b'{"alg":"HS256","typ":"JWT"}'
 
 def core_sign(key: str | bytes, payload: bytes) -> str:
     """The core's token of `payload` (JSON bytes) with the usual header."""
-    return _core.Key(key).sign(HS256_HEADER, payload)
+    return _core.Key.prepare(key, "key").sign(HS256_HEADER, payload)
 
 
 def core_minter(
@@ -78,7 +78,7 @@ def core_minter(
     policies: tuple[bytes | _core.Template, ...] = (),
 ) -> _core.Minter:
     """A core Minter whose layout is `items` followed by the tail hole."""
-    return _core.Minter.create(_core.Key(key), fields, _core.Template((*items, "tail")), policies)
+    return _core.Minter.create(_core.Key.prepare(key, "key"), fields, _core.Template((*items, "tail")), policies)
 
 
 def payload_text(token: str) -> str:

@@ -25,7 +25,7 @@ def test_template_field_index_cannot_wrap() -> None:
         _core.Template((b'{"a":"', sys.maxsize, b'"}'))
     layout = _core.Template((b'{"a":"', 3, b'"}', "tail"))
     with pytest.raises(ValueError, match="refers to field 3 of 0"):
-        _core.Minter.create(_core.Key(b"k" * 32), (), layout, ())
+        _core.Minter.create(_core.Key.prepare(b"k" * 32, "key"), (), layout, ())
 
 
 def test_policies_survive_a_finalizer_that_replaces_them() -> None:
@@ -37,7 +37,7 @@ def test_policies_survive_a_finalizer_that_replaces_them() -> None:
         """
         import gc
         from twilio_trcap import _core
-        m = _core.Minter.create(_core.Key(b"k" * 32), (), _core.Template(("tail",)), ())
+        m = _core.Minter.create(_core.Key.prepare(b"k" * 32, "key"), (), _core.Template(("tail",)), ())
         for i in range(50):
             m.add_policy(b'{"p":%d}' % i)
 
@@ -70,7 +70,7 @@ def test_mint_each_tokens_are_unreachable_while_written() -> None:
     # them half-written, or free them under the writer).  A spy that finds
     # the result list notes whether its last token was written yet.
     n = 100_000
-    minter = _core.Key(b"k" * 32)
+    minter = _core.Key.prepare(b"k" * 32, "key")
     template = _core.Template((b'{"sid":"', 0, b'"}'))
     values = tuple("WK%030d" % i for i in range(n))
     done = threading.Event()

@@ -221,7 +221,7 @@ def test_now_beyond_int64_overflows(name: str, factory: Callable[[str], Any], se
 
 
 def test_the_core_key_and_minter_show_no_key(secret: str) -> None:
-    key = _core.Key(secret)
+    key = _core.Key.prepare(secret, "key")
     minter = _core.Minter.create(key, (), _core.Template(("tail",)), ())
     for holder, kind in ((key, "Key"), (minter, "Minter")):
         assert secret not in repr(holder)

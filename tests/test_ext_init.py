@@ -30,13 +30,13 @@ def test_fresh_import_gives_a_fresh_module() -> None:
     for name in ("Key", "Minter", "Template"):
         assert getattr(other, name) is not getattr(_core, name)
     header = b'{"alg":"HS256","typ":"JWT"}'
-    token_a = _core.Key("k").sign(header, b'{"a":1}')
-    token_b = other.Key("k").sign(header, b'{"a":1}')
+    token_a = _core.Key.prepare("k", "key").sign(header, b'{"a":1}')
+    token_b = other.Key.prepare("k", "key").sign(header, b'{"a":1}')
     assert token_a == token_b
     # Each module's types check against their own module's: a Key of one
     # is not a Key of the other.
     with pytest.raises(TypeError, match="key must be a Key"):
-        other.Minter.create(_core.Key("k"), (), other.Template(("tail",)), ())
+        other.Minter.create(_core.Key.prepare("k", "key"), (), other.Template(("tail",)), ())
 
 
 def test_types_are_immutable_heap_types() -> None:
@@ -73,7 +73,7 @@ def test_import_fails_loudly_without_the_extension(tmp_path: object, checkout: b
 
 
 def test_key_and_minter_refuse_pickling() -> None:
-    key = _core.Key("k")
+    key = _core.Key.prepare("k", "key")
     for holder in (key, _core.Minter.create(key, (), _core.Template(("tail",)), ())):
         with pytest.raises(TypeError, match="secret key"):
             pickle.dumps(holder)

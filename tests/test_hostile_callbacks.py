@@ -292,7 +292,7 @@ def test_minter_create_keeps_the_tuple_it_checked_not_what_iter_gives() -> None:
                 return iter(["x" * 10000])
 
         layout = _core.Template((b"{", "policies", "tail", b"}"))
-        m = _core.Minter.create(_core.Key(b"k" * 32), ("a",), layout, Liar((b'"p":1',)))
+        m = _core.Minter.create(_core.Key.prepare(b"k" * 32, "key"), ("a",), layout, Liar((b'"p":1',)))
         print(m.policies(), m.mint().count("."))
         """
     )
@@ -692,13 +692,13 @@ def test_str_and_int_subclasses_are_read_by_value_without_their_dunders() -> Non
     plain = ["sid\u00e9", 7, {"k": "v"}]
     assert _core.json_value(value, "v") == dumps(plain)
     assert _core.json_string(HostileStr("a\"b")) == dumps('a"b')
-    key = _core.Key(HostileStr("k" * 32))
+    key = _core.Key.prepare(HostileStr("k" * 32), "key")
     layout = _core.Template((b'{"s":"', 0, b'","i":', 1, b',"n":', "tail", b"}"))
     minter = _core.Minter.create(key, (HostileStr("WK1"), HostileInt(5)), layout, ())
     assert minter.mint(HostileInt(12)) == core_sign(b"k" * 32, b'{"s":"WK1","i":5,"n":12}')
     template = _core.Template((b'{"a":"', 0, b'","b":', 1, b"}"))
     tokens = key.mint_each(template, (HostileStr("x"), HostileInt(3)), 0, [HostileStr("y")])
-    assert tokens == _core.Key(b"k" * 32).mint_each(template, ("x", 3), 0, ["y"])
+    assert tokens == _core.Key.prepare(b"k" * 32, "key").mint_each(template, ("x", 3), 0, ["y"])
     token = core_sign(b"k" * 32, b'{"n":1}')
     assert _core.decode_jws(HostileStr(token), HostileStr("k" * 32), (HostileStr("HS256"),))[1] == {
         "n": 1

@@ -124,7 +124,7 @@ def test_signing_input_at_every_residue_mod_64(header_extra: int) -> None:
     key = b"minter-key"
     for head_len in range(0, 64, 7):
         payload = b'{"p":"' + b"q" * head_len + b'","exp":1}'
-        token = _core.Key(key).sign(header, payload)
+        token = _core.Key.prepare(key, "key").sign(header, payload)
         signing_input, signature = token.rsplit(".", 1)
         expected = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
         assert signature.encode() == b64url(expected)
@@ -151,12 +151,12 @@ def test_a_prepared_prefix_of_every_length(head_len: int) -> None:
 
 def test_tail_parts_of_every_shape() -> None:
     layout = _core.Template((b'{"a":[', "policies", b'],"t":', "tail", b"}"))
-    minter = _core.Minter.create(_core.Key(KEY), (), layout, ())
+    minter = _core.Minter.create(_core.Key.prepare(KEY, "key"), (), layout, ())
     minter.add_policy(b"1")
     minter.add_policy(b"22")
     tails = [(5,), (5, b',"x":1'), (b"0", b',"y":', -7), (2**63 - 1,), (-(2**63),)]
     for tail in tails * 2:  # the second round re-mints from the prepared prefix
         token = minter.mint(*tail)
-        scratch = _core.Minter.create(_core.Key(KEY), (), layout, (b"1", b"22"))
+        scratch = _core.Minter.create(_core.Key.prepare(KEY, "key"), (), layout, (b"1", b"22"))
         assert token == scratch.mint(*tail)
         assert token == pyjwt_reencode(token, KEY)

@@ -94,7 +94,7 @@ def test_template_fields_must_exist() -> None:
 
 
 def test_a_layout_has_one_tail_and_at_most_one_policies_hole() -> None:
-    key = _core.Key("k")
+    key = _core.Key.prepare("k", "key")
     with pytest.raises(ValueError, match="must have a 'tail' hole"):
         _core.Minter.create(key, (), Template((b"{}",)), ())
     with pytest.raises(TypeError, match="layout must be a Template"):
@@ -107,6 +107,14 @@ def test_a_layout_has_one_tail_and_at_most_one_policies_hole() -> None:
         _core.Minter.create(key, (), Template(("tail",)))  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="cannot create"):
         _core.Minter()  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="cannot create"):
+        _core.Key(b"k")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="takes 2"):
+        _core.Key.prepare(b"k")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="name must be str"):
+        _core.Key.prepare(b"k", b"key")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="^auth_token must not be empty$"):
+        _core.Key.prepare(b"", "auth_token")
     # The holes anywhere: policies after the tail, with text around both.
     layout = Template((b'{"e":', "tail", b',"p":[', "policies", b"]}"))
     minter = _core.Minter.create(key, ("a",), layout, (b"1", Template((b'"', 0, b'"'))))
@@ -140,13 +148,13 @@ def test_an_empty_tuple_of_fields_is_no_fields() -> None:
     with pytest.raises(ValueError, match="layout refers to field 0 of 0"):
         core_minter("k", (0,))
     with pytest.raises(ValueError, match="template refers to field 0 of 0"):
-        _core.Key("k").mint_each(Template((b'"', 0, b'"')), (), 0, ["a"])
+        _core.Key.prepare("k", "key").mint_each(Template((b'"', 0, b'"')), (), 0, ["a"])
     with pytest.raises(ValueError, match="field must be the index of a str field"):
-        _core.Key("k").mint_each(Template((b'{"a":1}',)), (), 0, ["a"])
+        _core.Key.prepare("k", "key").mint_each(Template((b'{"a":1}',)), (), 0, ["a"])
 
 
 def test_mint_each_bad_input() -> None:
-    minter = _core.Key("k")
+    minter = _core.Key.prepare("k", "key")
     t = Template((b'{"w":"', 0, b'","e":', 1, b"}"))
     assert minter.mint_each(t, ("", 5), 0, ["x", "y"]) == [
         core_sign("k", b'{"w":"x","e":5}'),

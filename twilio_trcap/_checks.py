@@ -118,7 +118,9 @@ def expiry(ttl: object, now: object) -> int:
         if now is None:
             return int(time.time()) + ttl
         if type(now) is int:
-            return check_claim_time(now + ttl, "exp")
+            exp = now + ttl
+            if INT64_MIN <= exp <= INT64_MAX:
+                return exp
     return check_claim_time(current_time(now) + check_ttl(ttl), "exp")
 
 

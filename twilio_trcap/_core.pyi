@@ -13,7 +13,8 @@ class Key:
     """A prepared HMAC-SHA256 key; the key lives only inside OpenSSL.
     Immutable: Minters and threads may share one."""
 
-    def __new__(cls, key: str | bytes, /, *, name: str = ...) -> Key: ...
+    @classmethod
+    def prepare(cls, key: str | bytes, name: str, /) -> Key: ...
     def sign(self, header: bytes, payload: bytes, /) -> str: ...
     def mint_each(
         self,

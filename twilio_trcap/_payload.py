@@ -150,11 +150,14 @@ def filled(
     return _core.Template(tuple(items))
 
 
+#: A capability's minter: Minter.create(key, fields, layout, policies).
+new_minter: Final = _core.Minter.create
+#: Key.prepare(key, name): a key checked by the caller, prepared.
+prepare_key: Final = _core.Key.prepare
+
+
 def make_key(value: object, name: str) -> _core.Key:
     """`value` (str or bytes) checked and prepared as an HS256 key; errors
     name `name`.  The key then lives only inside the C core."""
-    return _core.Key(check_key(value, name), name=name)
+    return prepare_key(check_key(value, name), name)
 
-
-#: A capability's minter: Minter.create(key, fields, layout, policies).
-new_minter: Final = _core.Minter.create

@@ -111,22 +111,63 @@ trcap_json_string_write(unsigned char *out, const trcap_text *t)
     return out;
 }
 
+/* The magnitude of `v` as unsigned, so that INT64_MIN does not overflow. */
+static uint64_t
+magnitude(int64_t v)
+{
+    return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+}
+
+/* Decimal digits of `m`: one more for each power of ten it reaches (a
+ * time claim has ten, so this is a few compares, not ten divisions). */
+static size_t
+digits_of(uint64_t m)
+{
+    size_t n = 1;
+    for (uint64_t p = 10; m >= p; p *= 10) {
+        n++;
+        if (n == 20) {  /* m >= 10^19: 10^20 would overflow; UINT64_MAX has 20 */
+            break;
+        }
+    }
+    return n;
+}
+
+size_t
+trcap_int64_length(int64_t v)
+{
+    return digits_of(magnitude(v)) + (v < 0);
+}
+
 unsigned char *
 trcap_int64_write(unsigned char *out, int64_t v)
 {
-    unsigned char digits[TRCAP_INT64_MAX_DIGITS];
-    size_t n = 0;
-    /* Work on the magnitude as unsigned so INT64_MIN does not overflow. */
-    uint64_t m = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        digits[n++] = (unsigned char)('0' + (m % 10));
-        m /= 10;
-    } while (m);
+    /* Two digits per division: "00", "01", ... "99". */
+    static const char pairs[] =
+        "0001020304050607080910111213141516171819"
+        "2021222324252627282930313233343536373839"
+        "4041424344454647484950515253545556575859"
+        "6061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    uint64_t m = magnitude(v);
+    unsigned char *end, *p;
+
     if (v < 0) {
         *out++ = '-';
     }
-    while (n) {
-        *out++ = digits[--n];
+    end = p = out + digits_of(m);
+    while (m >= 100) {
+        size_t i = (size_t)(m % 100) * 2;
+        m /= 100;
+        *--p = (unsigned char)pairs[i + 1];
+        *--p = (unsigned char)pairs[i];
     }
-    return out;
+    if (m >= 10) {
+        *--p = (unsigned char)pairs[m * 2 + 1];
+        *--p = (unsigned char)pairs[m * 2];
+    }
+    else {
+        *--p = (unsigned char)('0' + m);
+    }
+    return end;
 }

@@ -34,7 +34,11 @@ unsigned char *trcap_json_string_write(unsigned char *out, const trcap_text *t);
 /* The longest decimal form of an int64_t: "-9223372036854775808". */
 #define TRCAP_INT64_MAX_DIGITS 20
 
-/* Writes `v` in decimal, as json.dumps writes an int; returns the end. */
+/* Characters of `v` in decimal: its digits, and '-' if negative. */
+size_t trcap_int64_length(int64_t v);
+
+/* Writes `v` in decimal, as json.dumps writes an int (the
+ * trcap_int64_length characters); returns the end. */
 unsigned char *trcap_int64_write(unsigned char *out, int64_t v);
 
 #endif

@@ -5,20 +5,13 @@
 #include "json_writer.h"
 #include "token.h"
 
-static size_t
-int64_digits(int64_t v)
-{
-    unsigned char tmp[TRCAP_INT64_MAX_DIGITS];
-    return (size_t)(trcap_int64_write(tmp, v) - tmp);
-}
-
 trcap_status
 trcap_payload_size(const trcap_part *parts, size_t nparts, size_t *size)
 {
     size_t total = 0;
     for (size_t i = 0; i < nparts; i++) {
         size_t n = parts[i].kind == TRCAP_PART_TEXT ? parts[i].as.text.length
-                                                    : int64_digits(parts[i].as.number);
+                                                    : trcap_int64_length(parts[i].as.number);
         if (total > SIZE_MAX - n) {
             return TRCAP_ERR_OVERFLOW;
         }

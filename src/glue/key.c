@@ -151,19 +151,27 @@ error:
 
 /* ---- Key ---------------------------------------------------------------- */
 
+PyDoc_STRVAR(Key_prepare_doc,
+"prepare(key, name, /)\n--\n\n"
+"A Key of `key` (str as UTF-8, or bytes, not empty); `name` is the\n"
+"argument named in error messages about it.  Positional only: keyword\n"
+"parsing would cost more than a fresh request's other calls.");
+
 static PyObject *
-Key_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+Key_prepare(PyTypeObject *type, PyObject *const *args, Py_ssize_t nargs)
 {
-    static char *kwlist[] = {"key", "name", NULL};
-    PyObject *key;  /* borrowed */
-    const char *name = "key";
-    PyObject *module;
+    PyObject *module;  /* borrowed */
+    const char *name;
     KeyObject *self = NULL;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|$s:Key", kwlist, &key, &name)) {
+    if (trcap_py_check_nargs("prepare", nargs, 2) < 0 || trcap_py_check_str(args[1], "name") < 0) {
         goto error;
     }
-    module = PyType_GetModuleByDef(type, &trcap_py_module);  /* borrowed */
+    name = PyUnicode_AsUTF8(args[1]);
+    if (name == NULL) {
+        goto error;
+    }
+    module = PyType_GetModuleByDef(type, &trcap_py_module);
     if (module == NULL) {
         goto error;
     }
@@ -171,7 +179,7 @@ Key_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (self == NULL) {
         goto error;
     }
-    if (trcap_py_prepare_key(get_state(module), key, name, &self->key) < 0) {
+    if (trcap_py_prepare_key(get_state(module), args[0], name, &self->key) < 0) {
         goto error;
     }
     return (PyObject *)self;
@@ -269,6 +277,8 @@ trcap_py_refuse_pickle(PyObject *self, PyObject *Py_UNUSED(ignored))
 }
 
 static PyMethodDef Key_methods[] = {
+    {"prepare", (PyCFunction)(void (*)(void))Key_prepare, METH_FASTCALL | METH_CLASS,
+     Key_prepare_doc},
     {"sign", (PyCFunction)(void (*)(void))Key_sign, METH_FASTCALL, Key_sign_doc},
     {"mint_each", (PyCFunction)(void (*)(void))trcap_py_key_mint_each, METH_FASTCALL,
      trcap_py_key_mint_each_doc},
@@ -282,14 +292,11 @@ static PyMemberDef Key_members[] = {
 };
 
 PyDoc_STRVAR(Key_doc,
-"Key(key, /, *, name='key')\n--\n\n"
-"A prepared HMAC-SHA256 key (str as UTF-8, or bytes, not empty), kept\n"
-"only inside OpenSSL's SHA-256 states and wiped when the object is\n"
-"freed.  Immutable: Minters and threads may share one.  `name` is the\n"
-"argument named in error messages about the key.");
+"A prepared HMAC-SHA256 key, kept only inside OpenSSL's SHA-256 states\n"
+"and wiped when the object is freed; made by Key.prepare().  Immutable:\n"
+"Minters and threads may share one.");
 
 static PyType_Slot Key_slots[] = {
-    {Py_tp_new, Key_new},
     {Py_tp_dealloc, Key_dealloc},
     {Py_tp_repr, Key_repr},
     {Py_tp_methods, Key_methods},
@@ -301,6 +308,6 @@ static PyType_Slot Key_slots[] = {
 PyType_Spec trcap_py_key_spec = {
     .name = "twilio_trcap._core.Key",
     .basicsize = sizeof(KeyObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
     .slots = Key_slots,
 };

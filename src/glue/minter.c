@@ -55,6 +55,7 @@ Minter_create(PyTypeObject *type, PyObject *const *args, Py_ssize_t nargs)
     if (self == NULL) {
         goto error;
     }
+    self->state = state;
     self->key = (KeyObject *)Py_NewRef(args[0]);
     self->layout = (TemplateObject *)Py_NewRef(args[2]);
     if (trcap_py_escape_fields(args[1], &self->fields, &self->nfields) < 0) {
@@ -284,9 +285,7 @@ PyDoc_STRVAR(Minter_mint_doc,
 static PyObject *
 Minter_mint(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    /* The module outlives every object of its types (each holds its type,
-     * which holds the module): its state is valid here. */
-    module_state *state = get_state(PyType_GetModuleByDef(Py_TYPE(self), &trcap_py_module));
+    module_state *state = self->state;
 
     if (self->prepared.text != NULL) {
         return token_from_prepared(self, state, args, nargs);
@@ -315,12 +314,6 @@ policies_changed(MinterObject *self)
     self->minted = 0;
 }
 
-static module_state *
-state_of(MinterObject *self)
-{
-    return get_state(PyType_GetModuleByDef(Py_TYPE(self), &trcap_py_module));
-}
-
 PyDoc_STRVAR(Minter_add_policy_doc,
 "add_policy(policy, /)\n--\n\n"
 "Appends one policy: its JSON (bytes, as from policy_json) or its\n"
@@ -329,7 +322,7 @@ PyDoc_STRVAR(Minter_add_policy_doc,
 static PyObject *
 Minter_add_policy(MinterObject *self, PyObject *policy)
 {
-    if (trcap_py_check_policy(state_of(self), policy, self->nfields, "a policy") < 0
+    if (trcap_py_check_policy(self->state, policy, self->nfields, "a policy") < 0
         || PyList_Append(self->policies, policy) < 0) {
         return NULL;
     }

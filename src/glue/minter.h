@@ -96,6 +96,9 @@ typedef struct {
  */
 typedef struct {
     PyObject_HEAD
+    /* The module's state, borrowed: the module outlives every object of
+     * its types (each holds its type, which holds the module). */
+    module_state *state;
     KeyObject *key;                 /* owned */
     TemplateObject *layout;         /* owned */
     PyObject *policies;             /* list of exact bytes and Templates, owned */

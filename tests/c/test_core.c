@@ -516,6 +516,23 @@ test_json_writer(void)
         *end = '\0';
         CHECK(strcmp((char *)buf, text[i]) == 0, "int64: expected %s got %s", text[i], buf);
     }
+    /* Against printf at every power of ten, one either side, and negated
+     * (the length and the digits both change there). */
+    for (int64_t p = 1; ; p *= 10) {
+        int64_t around[] = {p - 1, p, p + 1, -(p - 1), -p, -(p + 1)};
+        for (int i = 0; i < 6; i++) {
+            char expected[32];
+            unsigned char *end = trcap_int64_write(buf, around[i]);
+            snprintf(expected, sizeof expected, "%lld", (long long)around[i]);
+            *end = '\0';
+            CHECK(strcmp((char *)buf, expected) == 0, "int64: expected %s got %s", expected, buf);
+            CHECK(trcap_int64_length(around[i]) == strlen(expected),
+                  "int64 length of %s: %zu", expected, trcap_int64_length(around[i]));
+        }
+        if (p > INT64_MAX / 10) {
+            break;
+        }
+    }
 }
 
 static void
