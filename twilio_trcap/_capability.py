@@ -29,7 +29,7 @@ from ._payload import (
 from .check import Checkable
 from .policy import Policy, PolicyList
 
-__all__ = ["ChannelCapability", "KeyHolder", "PolicyMethods"]
+__all__ = ["ChannelCapability", "FieldsCapability", "KeyHolder", "PolicyMethods"]
 
 
 class KeyHolder(HtmlRepr):
@@ -139,18 +139,42 @@ class PolicyMethods(Checkable, KeyHolder):
         self._unreadable("auth_token")
 
 
-class ChannelCapability(PolicyMethods):
-    """A capability for one TaskRouter channel (a Worker, a TaskQueue or a
-    Workspace), as twilio 4.5 and later shape it: the sids it was made with,
-    and a repr that shows them, never the key or a token.
-
-    The class using it stores its fields (twilio_trcap._payload: the
-    checked sids, then the version and base URLs) in ``_fields``.
-    """
+class FieldsCapability(PolicyMethods):
+    """A capability whose payload is written from its fields
+    (twilio_trcap._payload: the checked sids, then the version and base
+    URLs), stored in ``_fields``: what every generation's class reads back
+    from them."""
 
     __slots__ = ()
 
     _fields: Fields
+
+    @property
+    def account_sid(self) -> str:
+        """The account sid (the ``iss`` claim, and ``account_sid``)."""
+        return self._fields[ACCOUNT]
+
+    @property
+    def workspace_sid(self) -> str:
+        """The Workspace sid."""
+        return self._fields[WORKSPACE]
+
+    @property
+    def workspace_url(self) -> str:
+        """The Workspace's URL."""
+        return url_text(WORKSPACE_URL, self._fields)
+
+
+class ChannelCapability(FieldsCapability):
+    """A capability for one TaskRouter channel (a Worker, a TaskQueue or a
+    Workspace), as twilio 4.5 and later shape it: the sids it was made with,
+    and a repr that shows them, never the key or a token.
+
+    The class using it stores its fields in ``_fields``, the channel in
+    the CHANNEL field.
+    """
+
+    __slots__ = ()
 
     @staticmethod
     def _check_sids(
@@ -176,16 +200,6 @@ class ChannelCapability(PolicyMethods):
         return account, workspace, channel
 
     @property
-    def account_sid(self) -> str:
-        """The account sid (the ``iss`` and ``account_sid`` claims)."""
-        return self._fields[ACCOUNT]
-
-    @property
-    def workspace_sid(self) -> str:
-        """The Workspace sid."""
-        return self._fields[WORKSPACE]
-
-    @property
     def channel_id(self) -> str:
         """The channel sid (the ``channel`` and ``friendly_name`` claims)."""
         return self._fields[CHANNEL]
@@ -199,11 +213,6 @@ class ChannelCapability(PolicyMethods):
     def _resource(self) -> Url:
         """The channel's own resource, as template items."""
         return RESOURCE_URL[self.channel_prefix]
-
-    @property
-    def workspace_url(self) -> str:
-        """The Workspace's URL."""
-        return url_text(WORKSPACE_URL, self._fields)
 
     @property
     def resource_url(self) -> str:

@@ -246,8 +246,8 @@ class _PolicyStore(Protocol):
     which holds each policy's JSON in token order."""
 
     def policies(self) -> list[bytes]: ...
-    def set_policies(self, fragments: Iterable[bytes], /) -> None: ...
-    def add_policy(self, fragment: bytes, /) -> None: ...
+    def set_policies(self, policies: Iterable[bytes], /) -> None: ...
+    def add_policy(self, policy: bytes, /) -> None: ...
 
 
 class PolicyList(MutableSequence[Policy]):
@@ -295,9 +295,9 @@ class PolicyList(MutableSequence[Policy]):
 
     def reverse(self) -> None:
         """Reverses the policies in place."""
-        fragments = self._store.policies()
-        fragments.reverse()
-        self._store.set_policies(fragments)
+        policies = self._store.policies()
+        policies.reverse()
+        self._store.set_policies(policies)
 
     @overload
     def __getitem__(self, index: int) -> Policy: ...
@@ -305,10 +305,10 @@ class PolicyList(MutableSequence[Policy]):
     def __getitem__(self, index: slice) -> list[Policy]: ...
     def __getitem__(self, index: int | slice) -> Policy | list[Policy]:
         """The policy at `index`, or a list of those in a slice."""
-        fragments = self._store.policies()
+        policies = self._store.policies()
         if isinstance(index, slice):
-            return [Policy._from_json(f) for f in fragments[index]]
-        return Policy._from_json(fragments[index])
+            return [Policy._from_json(p) for p in policies[index]]
+        return Policy._from_json(policies[index])
 
     @overload
     def __setitem__(self, index: int, value: Policy | Mapping[str, Any]) -> None: ...
@@ -317,24 +317,24 @@ class PolicyList(MutableSequence[Policy]):
     def __setitem__(self, index: Any, value: Any) -> None:
         """Replaces the policy at `index` (or a slice of them) with `value`
         (Policies or policy mappings, each checked)."""
-        fragments = self._store.policies()
+        policies = self._store.policies()
         if isinstance(index, slice):
-            fragments[index] = [Policy.coerce(v)._json for v in value]
+            policies[index] = [Policy.coerce(v)._json for v in value]
         else:
-            fragments[index] = Policy.coerce(value)._json
-        self._store.set_policies(fragments)
+            policies[index] = Policy.coerce(value)._json
+        self._store.set_policies(policies)
 
     def __delitem__(self, index: int | slice) -> None:
         """Removes the policy at `index` (or a slice of them)."""
-        fragments = self._store.policies()
-        del fragments[index]
-        self._store.set_policies(fragments)
+        policies = self._store.policies()
+        del policies[index]
+        self._store.set_policies(policies)
 
     def insert(self, index: int, value: Policy | Mapping[str, Any]) -> None:
         """Inserts `value` (a Policy or a policy mapping) before `index`."""
-        fragments = self._store.policies()
-        fragments.insert(index, Policy.coerce(value)._json)
-        self._store.set_policies(fragments)
+        policies = self._store.policies()
+        policies.insert(index, Policy.coerce(value)._json)
+        self._store.set_policies(policies)
 
     def append(self, value: Policy | Mapping[str, Any]) -> None:
         """Appends `value` (a Policy or a policy mapping)."""

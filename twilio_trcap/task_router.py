@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from . import _core
-from ._capability import PolicyMethods
+from ._capability import FieldsCapability
 from ._checks import check_sid, check_text, expiry
 from ._payload import (
     ACCOUNT,
@@ -32,8 +32,6 @@ from ._payload import (
     VERSION,
     WORKER_URL,
     WORKSPACE,
-    WORKSPACE_URL,
-    Fields,
     allow,
     filled,
     make_key,
@@ -81,7 +79,7 @@ def make_policy(
     return Policy(url, method, allowed, query_filter, post_filter)
 
 
-class TaskRouterCapability(PolicyMethods):
+class TaskRouterCapability(FieldsCapability):
     """A TaskRouter capability token for one Worker, as twilio 4.0 made it.
 
     :param account_sid: the account the token is for (the ``iss`` claim).
@@ -110,7 +108,6 @@ class TaskRouterCapability(PolicyMethods):
 
     __slots__ = ("_fields", "_minter", "__weakref__")
 
-    _fields: Fields
     _minter: _core.Minter
 
     def __init__(
@@ -144,16 +141,6 @@ class TaskRouterCapability(PolicyMethods):
     # -- what the reference exposes -------------------------------------
 
     @property
-    def account_sid(self) -> str:
-        """The account sid (the ``iss`` claim)."""
-        return self._fields[ACCOUNT]
-
-    @property
-    def workspace_sid(self) -> str:
-        """The Workspace sid."""
-        return self._fields[WORKSPACE]
-
-    @property
     def worker_sid(self) -> str:
         """The Worker sid (also the ``channel`` and ``friendly_name``)."""
         return self._fields[CHANNEL]
@@ -172,11 +159,6 @@ class TaskRouterCapability(PolicyMethods):
     def base_ws_url(self) -> str:
         """The base URL of the Worker's event channel."""
         return self._fields[BASE_WS_URL]
-
-    @property
-    def workspace_url(self) -> str:
-        """The Workspace's URL."""
-        return url_text(WORKSPACE_URL, self._fields)
 
     @property
     def worker_url(self) -> str:

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <structmember.h>
 
 #include "base64url.h"
 
@@ -193,9 +192,6 @@ static void
 Key_dealloc(KeyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
-    if (self->weakreflist != NULL) {
-        PyObject_ClearWeakRefs((PyObject *)self);
-    }
     trcap_hmac_key_release(&self->key);  /* OpenSSL wipes the key states */
     tp->tp_free((PyObject *)self);
     Py_DECREF(tp);
@@ -286,11 +282,6 @@ static PyMethodDef Key_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static PyMemberDef Key_members[] = {
-    {"__weaklistoffset__", T_PYSSIZET, offsetof(KeyObject, weakreflist), READONLY, NULL},
-    {NULL, 0, 0, 0, NULL},
-};
-
 PyDoc_STRVAR(Key_doc,
 "A prepared HMAC-SHA256 key, kept only inside OpenSSL's SHA-256 states\n"
 "and wiped when the object is freed; made by Key.prepare().  Immutable:\n"
@@ -300,7 +291,6 @@ static PyType_Slot Key_slots[] = {
     {Py_tp_dealloc, Key_dealloc},
     {Py_tp_repr, Key_repr},
     {Py_tp_methods, Key_methods},
-    {Py_tp_members, Key_members},
     {Py_tp_doc, (void *)Key_doc},
     {0, NULL},
 };

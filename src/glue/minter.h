@@ -22,7 +22,6 @@
 typedef struct {
     PyObject_HEAD
     trcap_hmac_key key;       /* owned; OpenSSL wipes the states when freed */
-    PyObject *weakreflist;    /* so that a cache can share keys without keeping them */
 } KeyObject;
 
 /* ---------------------------------------------------------------------

@@ -298,8 +298,8 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
         policies = payload.get("policies")
         if not isinstance(policies, list):
             raise TypeError("the policies claim must be a list")
-        fragments = [Policy.coerce(p).to_json() for p in policies]
-        token._minter.set_policies(fragments)
+        policies_json = [Policy.coerce(p).to_json() for p in policies]
+        token._minter.set_policies(policies_json)
         return token
 
     @classmethod
