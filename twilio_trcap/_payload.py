@@ -15,7 +15,6 @@ import functools
 from typing import Final, TypeAlias
 
 from . import _core
-from ._checks import check_key
 
 #: TaskRouter's REST API, and the base of its event channels.
 TASK_ROUTER_BASE_URL: Final = "https://taskrouter.twilio.com"
@@ -152,12 +151,10 @@ def filled(
 
 #: A capability's minter: Minter.create(key, fields, layout, policies).
 new_minter: Final = _core.Minter.create
-#: Key.prepare(key, name): a key checked by the caller, prepared.
-prepare_key: Final = _core.Key.prepare
 
-
-def make_key(value: object, name: str) -> _core.Key:
-    """`value` (str or bytes) checked and prepared as an HS256 key; errors
-    name `name`.  The key then lives only inside the C core."""
-    return prepare_key(check_key(value, name), name)
-
+#: make_key(value, name): `value` (str as UTF-8, or bytes, not empty) as a
+#: prepared HS256 key; errors name `name` (a TypeError for another type, a
+#: ValueError for an empty key or a str with no UTF-8 form).  The core reads
+#: a str or bytes subclass by value, running none of its methods, and keeps
+#: the key only inside OpenSSL's states.
+make_key: Final = _core.Key.prepare
