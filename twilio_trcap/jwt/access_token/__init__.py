@@ -148,7 +148,7 @@ class AccessToken(Jwt):
 
     __slots__ = (
         "_account_sid", "_signing_key_sid", "_identity", "_region", "_grants", "_jti",
-        "_header", "_jti_text", "_iss_text", "_sub_text",
+        "_header", "_head_json", "_iss_json", "_sub_json",
     )  # fmt: skip
 
     #: The header's ``cty``: a Twilio "first-party application" token.
@@ -163,13 +163,15 @@ class AccessToken(Jwt):
     _signer: _core.Key
     #: The header JSON of :attr:`region` (set with it).
     _header: bytes
-    # The payload's text around the claims that change from mint to mint,
-    # made when what it holds is set: '{"jti":"<signing_key_sid>-' (or a
-    # decoded jti, escaped, without its closing quote), ',"iss":"<sid>",
-    # "exp":' and ',"sub":"<account_sid>"}'.
-    _jti_text: str
-    _iss_text: str
-    _sub_text: str
+    # The payload's JSON around the claims that change from mint to mint,
+    # made when what it holds is set: '{"jti":"<signing_key_sid>-',
+    # ',"iss":"<signing_key_sid>","exp":' and ',"sub":"<account_sid>"}'.
+    # The sids are ASCII letters and digits: nothing to escape.  The head
+    # is None when the token is minted the generic way: its jti is a
+    # decoded token's own, or its class has a mint step of its own.
+    _head_json: bytes | None
+    _iss_json: bytes
+    _sub_json: bytes
     #: Whether the class is minted the generic way (see _MINT_STEPS).
     _GENERIC_MINT: ClassVar[bool] = False
 
@@ -209,8 +211,7 @@ class AccessToken(Jwt):
     @account_sid.setter
     def account_sid(self, value: str) -> None:
         self._account_sid = check_sid(value, "account_sid", ("AC",))
-        # A sid: ASCII letters and digits, nothing to escape.
-        self._sub_text = f',"sub":"{self._account_sid}"}}'
+        self._sub_json = b',"sub":"' + self._account_sid.encode() + b'"}'
 
     @property
     def signing_key_sid(self) -> str:
@@ -220,7 +221,7 @@ class AccessToken(Jwt):
     @signing_key_sid.setter
     def signing_key_sid(self, value: str) -> None:
         self._signing_key_sid = check_sid(value, "signing_key_sid", ("SK",))
-        self._iss_text = f',"iss":"{self._signing_key_sid}","exp":'
+        self._iss_json = b',"iss":"' + self._signing_key_sid.encode() + b'","exp":'
         # A decoded token's jti names the key it was signed with: a new key
         # sid gets a new jti, as iss gets the new sid.
         self._set_jti(None)
@@ -229,10 +230,10 @@ class AccessToken(Jwt):
         """Sets a decoded token's own jti, or ``None`` (the key sid and the
         minting time)."""
         self._jti = jti
-        if jti is None:
-            self._jti_text = f'{{"jti":"{self._signing_key_sid}-'
+        if jti is None and not self._GENERIC_MINT:
+            self._head_json = b'{"jti":"' + self._signing_key_sid.encode() + b"-"
         else:
-            self._jti_text = '{"jti":' + _core.json_string(jti).decode()[:-1]
+            self._head_json = None
 
     @property
     def issuer(self) -> str:
@@ -342,7 +343,8 @@ class AccessToken(Jwt):
             :attr:`grants` is not a grant.
         :raises OverflowError: ``exp`` does not fit a signed 64-bit int.
         """
-        if self._GENERIC_MINT:
+        head = self._head_json
+        if head is None:
             return Jwt.to_jwt(self, ttl, now=now)
         # Read in twilio's order, so that a grant whose to_payload() changes
         # the token changes what it would there: the header, jti, the
@@ -351,29 +353,25 @@ class AccessToken(Jwt):
         # The common cases of current_time and _time_claims are written out
         # rather than called: this runs on every mint, and the two calls
         # would add about 7% to it.
-        header, jti_text = self._header, self._jti_text
+        header = self._header
         current = int(time.time()) if now is None else current_time(now)
-        stamp = current if self._jti is None else ""  # a decoded jti has no time
         grants = self._grants_claim() if self._grants or self._identity is not None else None
         if ttl is None and not self._valid_until:
             exp = expiry(self._ttl, current)
             nbf = current if self._nbf is GENERATE else self._nbf
         else:
             exp, nbf = self._time_claims(current, ttl)
-        iss_text, sub_text = self._iss_text, self._sub_text
+        iss, sub = self._iss_json, self._sub_json
         # The claims of _registered_claims, in its order; sub is never
         # empty, so always there.  The grants are written one level down,
         # where they sit in the payload, so that the writer's depth limit
         # counts as it does for the whole payload.
-        if grants is None:
-            grants_json = "{}"
-        else:
-            grants_json = _core.json_value((grants,), self._PAYLOAD_NAME)[1:-1].decode()
+        grants_json = b"{}" if grants is None else _core.json_value((grants,), self._PAYLOAD_NAME)[1:-1]
         if nbf is None:
-            payload = f'{jti_text}{stamp}","grants":{grants_json}{iss_text}{exp}{sub_text}'
+            payload = b'%b%d","grants":%b%b%d%b' % (head, current, grants_json, iss, exp, sub)
         else:
-            payload = f'{jti_text}{stamp}","grants":{grants_json}{iss_text}{exp},"nbf":{nbf}{sub_text}'
-        return self._signer.sign(header, payload.encode())
+            payload = b'%b%d","grants":%b%b%d,"nbf":%d%b' % (head, current, grants_json, iss, exp, nbf, sub)
+        return self._signer.sign(header, payload)
 
     @classmethod
     def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> Self:
