@@ -145,11 +145,9 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     :param secret_key: the HS256 key (str as UTF-8, or bytes), or ``None``
         (then :meth:`to_jwt` raises ValueError, as twilio's does).  It can
         be set again, and has no attribute to read it by.  Where it lives:
-        in the C core only, keyed once with the header, unless the class
-        supplies its own header (``_generate_headers`` or ``headers``),
-        known only when minting; then a reference to the key object is
-        kept in a closure, which no attribute names but the garbage
-        collector reaches (docs/security.md).
+        in the C core only (a prepared key, which signs any header); the
+        token object keeps no reference to the value given
+        (docs/security.md).
     :param issuer: the ``iss`` claim (a str).
     :param subject: the ``sub`` claim, or ``None`` to leave it out.
     :param algorithm: ``"HS256"`` or ``None`` (HS256).  twilio passes any

@@ -11,12 +11,14 @@ protocol (a str ``key`` and ``to_payload()``), twilio's own grants included.
 from __future__ import annotations
 
 import abc
+import functools
 import time
 from collections.abc import Iterable
 from typing import Any, ClassVar, Final, Protocol, Self, cast
 
-from ..._checks import check_optional_text, check_sid, check_text
-from .. import GENERATE, ArgumentTypeError, Jwt, Nbf
+from ... import _core
+from ..._checks import check_optional_text, check_sid, check_text, current_time, expiry
+from .. import GENERATE, ArgumentTypeError, Jwt, Nbf, _header_json, _user_defined
 
 __all__ = ["AccessToken", "AccessTokenGrant", "GrantLike", "check_grant"]
 
@@ -73,6 +75,36 @@ class AccessTokenGrant(abc.ABC):
         return f"<{type(self).__name__} {self.to_payload()}>"
 
 
+#: The header's ``cty``: a Twilio "first-party application" token.
+_CONTENT_TYPE: Final = "twilio-fpa;v=1"
+
+
+def _headers_of(region: str | None) -> dict[str, Any]:
+    """twilio's header fields of an Access Token in `region` (besides
+    ``typ`` and ``alg``)."""
+    headers: dict[str, Any] = {"cty": _CONTENT_TYPE}
+    if region is not None:
+        headers["twr"] = region
+    return headers
+
+
+@functools.lru_cache(maxsize=64)
+def _header_of(region: str | None) -> bytes:
+    """The header JSON of an Access Token in `region`, as PyJWT writes it:
+    made once per region (there are a handful) and shared."""
+    return _header_json(_headers_of(region))
+
+
+#: What the generic mint (``Jwt.to_jwt``) calls on the token: a subclass
+#: that supplies any of these is minted that way, so that its own code runs
+#: as it would in twilio (twilio's hooks) or as it asks (ours).
+_MINT_STEPS: Final = (
+    "_generate_payload", "_generate_headers", "headers", "payload",
+    "_sign", "_time_claims", "_registered_claims", "_claims_at", "_access_claims",
+    "_sign_claims", "_sign_json", "issuer", "subject",
+)  # fmt: skip
+
+
 class AccessToken(Jwt):
     """An Access Token: what Twilio's client SDKs take (twilio-taskrouter.js
     v2 and later, the Voice, Conversations, Sync and Video SDKs).
@@ -116,16 +148,38 @@ class AccessToken(Jwt):
 
     __slots__ = (
         "_account_sid", "_signing_key_sid", "_identity", "_region", "_grants", "_jti",
+        "_header", "_head_json", "_iss_json", "_sub_json",
     )  # fmt: skip
 
     #: The header's ``cty``: a Twilio "first-party application" token.
-    CONTENT_TYPE: Final = "twilio-fpa;v=1"
+    CONTENT_TYPE: Final = _CONTENT_TYPE
     _KEY_WHAT: ClassVar[str] = "an API key secret"
     _KEY_NAME: ClassVar[str] = "secret"
     _PAYLOAD_NAME: ClassVar[str] = "grants"
 
     _grants: list[GrantLike]
     _jti: str | None
+    #: Never None: the secret is required (see _set_key).
+    _signer: _core.Key
+    #: The header JSON of :attr:`region` (set with it).
+    _header: bytes
+    # The payload's JSON around the claims that change from mint to mint,
+    # made when what it holds is set: '{"jti":"<signing_key_sid>-',
+    # ',"iss":"<signing_key_sid>","exp":' and ',"sub":"<account_sid>"}'.
+    # The sids are ASCII letters and digits: nothing to escape.  The head
+    # is None when the token is minted the generic way: its jti is a
+    # decoded token's own, or its class has a mint step of its own.
+    _head_json: bytes | None
+    _iss_json: bytes
+    _sub_json: bytes
+    #: Whether the class is minted the generic way (see _MINT_STEPS).
+    _GENERIC_MINT: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Notes whether a subclass of one's own supplies a step of the
+        generic mint: then :meth:`to_jwt` takes that path."""
+        super().__init_subclass__(**kwargs)
+        cls._GENERIC_MINT = any(_user_defined(cls, name) for name in _MINT_STEPS)
 
     def __init__(
         self,
@@ -143,8 +197,7 @@ class AccessToken(Jwt):
         self.signing_key_sid = signing_key_sid
         self.grants = [] if grants is None else grants
         self.identity = identity
-        self._region = check_optional_text(region, "region")
-        self._jti = None
+        self.region = region
         self._init_times(ttl, nbf, valid_until)
         self._set_key(secret)
 
@@ -158,6 +211,7 @@ class AccessToken(Jwt):
     @account_sid.setter
     def account_sid(self, value: str) -> None:
         self._account_sid = check_sid(value, "account_sid", ("AC",))
+        self._sub_json = b',"sub":"' + self._account_sid.encode() + b'"}'
 
     @property
     def signing_key_sid(self) -> str:
@@ -167,9 +221,19 @@ class AccessToken(Jwt):
     @signing_key_sid.setter
     def signing_key_sid(self, value: str) -> None:
         self._signing_key_sid = check_sid(value, "signing_key_sid", ("SK",))
+        self._iss_json = b',"iss":"' + self._signing_key_sid.encode() + b'","exp":'
         # A decoded token's jti names the key it was signed with: a new key
         # sid gets a new jti, as iss gets the new sid.
-        self._jti = None
+        self._set_jti(None)
+
+    def _set_jti(self, jti: str | None) -> None:
+        """Sets a decoded token's own jti, or ``None`` (the key sid and the
+        minting time)."""
+        self._jti = jti
+        if jti is None and not self._GENERIC_MINT:
+            self._head_json = b'{"jti":"' + self._signing_key_sid.encode() + b"-"
+        else:
+            self._head_json = None
 
     @property
     def issuer(self) -> str:
@@ -206,6 +270,7 @@ class AccessToken(Jwt):
     @region.setter
     def region(self, value: str | None) -> None:
         self._region = check_optional_text(value, "region")
+        self._header = _header_of(self._region)
 
     def _set_key(self, value: object) -> None:
         if value is None:
@@ -238,10 +303,7 @@ class AccessToken(Jwt):
     # -- twilio's hooks ----------------------------------------------------------
 
     def _generate_headers(self) -> dict[str, Any]:
-        headers: dict[str, Any] = {"cty": self.CONTENT_TYPE}
-        if self._region is not None:
-            headers["twr"] = self._region
-        return headers
+        return _headers_of(self._region)
 
     def _generate_payload(self) -> dict[str, Any]:
         """twilio's claims: ``jti`` and ``grants`` (``iss``, ``exp``,
@@ -252,14 +314,64 @@ class AccessToken(Jwt):
         return self._access_claims(now)
 
     def _access_claims(self, now: int) -> dict[str, Any]:
+        # jti first, before any grant's to_payload() runs, as in twilio: a
+        # decoded token's own jti until the key sid is set.
+        jti = f"{self._signing_key_sid}-{now}" if self._jti is None else self._jti
+        return {"jti": jti, "grants": self._grants_claim()}
+
+    def _grants_claim(self) -> dict[str, Any]:
+        """The ``grants`` claim, as twilio builds it: each grant's
+        ``to_payload()`` under its key (a later grant with the same key
+        replaces an earlier one in place), then ``identity``."""
         grants = {}
         for grant in self._grants:
             grant = check_grant(grant, "a grant in grants")
             grants[grant.key] = grant.to_payload()
         if self._identity is not None:
             grants["identity"] = self._identity
-        jti = f"{self._signing_key_sid}-{now}" if self._jti is None else self._jti
-        return {"jti": jti, "grants": grants}
+        return grants
+
+    # -- the token ---------------------------------------------------------------
+
+    def to_jwt(self, ttl: int | None = None, *, now: int | None = None) -> str:
+        """The signed token (a str), as :meth:`Jwt.to_jwt
+        <twilio_trcap.jwt.Jwt.to_jwt>` mints it, written in one step.
+
+        :raises TypeError: `ttl` or `now` is not an int, or a grant's
+            payload holds something JSON cannot.
+        :raises ValueError: `ttl` is negative, or an item of
+            :attr:`grants` is not a grant.
+        :raises OverflowError: ``exp`` does not fit a signed 64-bit int.
+        """
+        head = self._head_json
+        if head is None:
+            return Jwt.to_jwt(self, ttl, now=now)
+        # Read in twilio's order, so that a grant whose to_payload() changes
+        # the token changes what it would there: the header, jti, the
+        # grants, the time claims, iss and sub, then the key (PyJWT's
+        # argument after the payload); JSON is written once all is read.
+        # The common cases of current_time and _time_claims are written out
+        # rather than called: this runs on every mint, and the two calls
+        # would add about 7% to it.
+        header = self._header
+        current = int(time.time()) if now is None else current_time(now)
+        grants = self._grants_claim() if self._grants or self._identity is not None else None
+        if ttl is None and not self._valid_until:
+            exp = expiry(self._ttl, current)
+            nbf = current if self._nbf is GENERATE else self._nbf
+        else:
+            exp, nbf = self._time_claims(current, ttl)
+        iss, sub = self._iss_json, self._sub_json
+        # The claims of _registered_claims, in its order; sub is never
+        # empty, so always there.  The grants are written one level down,
+        # where they sit in the payload, so that the writer's depth limit
+        # counts as it does for the whole payload.
+        grants_json = b"{}" if grants is None else _core.json_value((grants,), self._PAYLOAD_NAME)[1:-1]
+        if nbf is None:
+            payload = b'%b%d","grants":%b%b%d%b' % (head, current, grants_json, iss, exp, sub)
+        else:
+            payload = b'%b%d","grants":%b%b%d,"nbf":%d%b' % (head, current, grants_json, iss, exp, nbf, sub)
+        return self._signer.sign(header, payload)
 
     @classmethod
     def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> Self:
@@ -282,7 +394,7 @@ class AccessToken(Jwt):
             region=header.get("twr"),
         )
         # A decoded token keeps its jti, so that to_jwt() gives it back.
-        token._jti = check_text(payload.get("jti"), "jti")
+        token._set_jti(check_text(payload.get("jti"), "jti"))
         return token
 
     def __repr__(self) -> str:
