@@ -133,6 +133,18 @@ def test_field_numbers_beyond_int64() -> None:
         core_minter("k", (), (2**63,))
 
 
+@pytest.mark.parametrize("header", [None, b'{"alg":"HS256","cty":"twilio-fpa;v=1","typ":"JWT"}', b"{}"])
+def test_a_minter_writes_the_header_it_is_given(header: bytes | None) -> None:
+    layout = Template((b'{"a":"', 0, b'","exp":', "tail", b"}"))
+    minter = _core.Minter.create(_core.Key.prepare("k", "key"), ("x",), layout, (), header)
+    expected_header = b'{"alg":"HS256","typ":"JWT"}' if header is None else header
+    for exp in (1, 22, 333):  # from scratch, preparing, prepared
+        token = minter.mint(exp)
+        assert token == _core.Key.prepare("k", "key").sign(expected_header, b'{"a":"x","exp":%d}' % exp)
+    with pytest.raises(TypeError, match="header must be bytes or None, not str"):
+        _core.Minter.create(_core.Key.prepare("k", "key"), (), layout, (), "{}")  # type: ignore[arg-type]
+
+
 def test_policies_are_rendered_with_the_fields() -> None:
     head = Template((b"{", 0, b"}"))
     minter = core_minter("k", (), ("a",), (b"1", head))

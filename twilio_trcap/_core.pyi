@@ -50,6 +50,7 @@ class Minter:
         fields: tuple[str | int, ...],
         layout: Template,
         policies: tuple[bytes | Template, ...],
+        header: bytes | None = None,
         /,
     ) -> Minter: ...
     def mint(self, *tail: bytes | int) -> str: ...

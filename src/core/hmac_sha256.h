@@ -18,6 +18,18 @@
  * fuzz harnesses check every MAC computed here against it
  * (tests/c/evp_mac_oracle.h), beside the RFC 4231 vectors.
  *
+ * What a state costs.  On OpenSSL 3.0 every load of a SHA-256 state
+ * allocates: an EVP_MD_CTX holds its state in a separate allocation of the
+ * provider's (newctx, dupctx), and both EVP_MD_CTX_copy_ex and
+ * EVP_DigestInit_ex free the target's and allocate another
+ * (crypto/evp/digest.c: EVP_MD_CTX_copy_ex, evp_md_init_internal; 3.1
+ * re-initialises in place, 3.5 copies in place with the provider's
+ * copyctx).  A MAC loads two states whatever the design, so a re-mint
+ * makes two allocations; setting a key makes four.  Keeping the padded key
+ * (K') instead and hashing its blocks at each MAC would save those four
+ * for a key used once, but it would keep the key itself, not states
+ * derived from it, in memory: not done.
+ *
  * OpenSSL holds the key material (the SHA-256 states after the key blocks,
  * which are as secret as the key) and wipes it when the context is freed:
  * its SHA-256 provider frees states with OPENSSL_clear_free.  Stack copies

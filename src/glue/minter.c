@@ -6,13 +6,51 @@
 
 #include <string.h>
 
+#include "base64url.h"
+
+/* The header a Minter writes: the module's default when `header` is NULL
+ * or None, else the encoding of `header` (JSON bytes), owned. */
+static int
+set_header(MinterObject *self, module_state *state, PyObject *header)
+{
+    size_t size;
+    trcap_status st;
+
+    if (header == NULL || header == Py_None) {
+        self->header_b64 = state->header_b64;
+        self->header_b64_length = state->header_b64_length;
+        return 0;
+    }
+    if (!PyBytes_CheckExact(header)) {
+        PyErr_Format(PyExc_TypeError, "header must be bytes or None, not %.100s",
+                     Py_TYPE(header)->tp_name);
+        return -1;
+    }
+    st = trcap_b64url_size((size_t)PyBytes_GET_SIZE(header), &size);
+    if (st != TRCAP_OK) {
+        trcap_py_raise_status(st, "header");
+        return -1;
+    }
+    self->own_header_b64 = PyMem_Malloc(size ? size : 1);
+    if (self->own_header_b64 == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    (void)trcap_b64url_encode(self->own_header_b64, (const unsigned char *)PyBytes_AS_STRING(header),
+                              (size_t)PyBytes_GET_SIZE(header));
+    self->header_b64 = self->own_header_b64;
+    self->header_b64_length = size;
+    return 0;
+}
+
 PyDoc_STRVAR(Minter_create_doc,
-"create(key, fields, layout, policies, /)\n--\n\n"
+"create(key, fields, layout, policies, header=None, /)\n--\n\n"
 "A Minter signing with `key` (a Key) the payload `layout` (a Template\n"
 "with one 'tail' hole and at most one 'policies' hole) over `fields` (a\n"
 "tuple of str, written JSON-escaped without quotes, and int), holding\n"
 "`policies` (a tuple of bytes and Templates over the same fields) in\n"
-"that order.  Positional only: keyword parsing costs more than the rest.");
+"that order, under `header` (JSON bytes; None: {\"alg\":\"HS256\",\"typ\":\"JWT\"}).\n"
+"Positional only: keyword parsing costs more than the rest.");
 
 static PyObject *
 Minter_create(PyTypeObject *type, PyObject *const *args, Py_ssize_t nargs)
@@ -22,7 +60,9 @@ Minter_create(PyTypeObject *type, PyObject *const *args, Py_ssize_t nargs)
     PyObject *module, *policies;  /* borrowed */
     TemplateObject *layout;       /* borrowed */
 
-    if (trcap_py_check_nargs("create", nargs, 4) < 0) {
+    if (nargs != 4 && nargs != 5) {
+        PyErr_Format(PyExc_TypeError, "create() takes 4 or 5 positional arguments (%zd given)",
+                     nargs);
         goto error;
     }
     module = PyType_GetModuleByDef(type, &trcap_py_module);
@@ -56,6 +96,9 @@ Minter_create(PyTypeObject *type, PyObject *const *args, Py_ssize_t nargs)
         goto error;
     }
     self->state = state;
+    if (set_header(self, state, nargs == 5 ? args[4] : NULL) < 0) {
+        goto error;
+    }
     self->key = (KeyObject *)Py_NewRef(args[0]);
     self->layout = (TemplateObject *)Py_NewRef(args[2]);
     if (trcap_py_escape_fields(args[1], &self->fields, &self->nfields) < 0) {
@@ -97,6 +140,7 @@ Minter_dealloc(MinterObject *self)
     trcap_prepared_release(&self->prepared);
     PyMem_Free(self->suffix);
     PyMem_Free(self->fields);
+    PyMem_Free(self->own_header_b64);
     Py_XDECREF(self->key);
     Py_XDECREF(self->layout);
     Py_XDECREF(self->policies);
@@ -176,7 +220,7 @@ token_from_scratch(MinterObject *self, module_state *state, PyObject *const *arg
     (void)layout_parts(self, 0, tail_at, parts);
     if (trcap_py_parts_from_args(args, nargs, parts + nprefix) == 0) {
         (void)layout_parts(self, tail_at + 1, end, parts + nprefix + nargs);
-        token = trcap_py_token_from_parts(state->header_b64, state->header_b64_length, parts,
+        token = trcap_py_token_from_parts(self->header_b64, self->header_b64_length, parts,
                                           nparts, &self->key->key, state->mac_under_gil);
     }
     trcap_py_parts_release(parts, stack);
@@ -185,7 +229,7 @@ token_from_scratch(MinterObject *self, module_state *state, PyObject *const *arg
 
 /* Builds self->prepared from the prefix, and self->suffix. */
 static int
-prepare(MinterObject *self, module_state *state)
+prepare(MinterObject *self)
 {
     trcap_part stack[STACK_PARTS];
     Py_ssize_t tail_at = self->layout->tail_at, end = Py_SIZE(self->layout);
@@ -212,7 +256,7 @@ prepare(MinterObject *self, module_state *state)
     (void)trcap_payload_write(self->suffix, parts, nsuffix);
 
     (void)layout_parts(self, 0, tail_at, parts);
-    st = trcap_prepared_set(&self->prepared, state->header_b64, state->header_b64_length,
+    st = trcap_prepared_set(&self->prepared, self->header_b64, self->header_b64_length,
                             parts, nprefix, &self->key->key);
     if (st != TRCAP_OK) {
         trcap_py_raise_status(st, "preparing the token prefix");
@@ -295,7 +339,7 @@ Minter_mint(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
         self->minted = token != NULL;
         return token;
     }
-    if (prepare(self, state) < 0) {
+    if (prepare(self) < 0) {
         return NULL;
     }
     return token_from_prepared(self, state, args, nargs);

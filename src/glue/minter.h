@@ -105,6 +105,11 @@ typedef struct {
      * they point into, in one PyMem block, owned (NULL when none). */
     trcap_part *fields;
     Py_ssize_t nfields;
+    /* BASE64URL(header): the module's default (borrowed, as `state`), or
+     * the encoding of a header given to create() (PyMem, owned). */
+    const unsigned char *header_b64;
+    size_t header_b64_length;
+    unsigned char *own_header_b64;  /* header_b64 when owned, else NULL */
     trcap_prepared prepared;        /* valid when prepared.text != NULL */
     unsigned char *suffix;          /* with `prepared`: the JSON after the tail, PyMem, owned */
     size_t suffix_length;

@@ -95,6 +95,11 @@ def _header_of(region: str | None) -> bytes:
     return _header_json(_headers_of(region))
 
 
+#: The payload of an Access Token for the core's Minter: its jti's key sid
+#: (field 0), then the tail: the minting time and every claim after it.
+_LAYOUT: Final = _core.Template((b'{"jti":"', 0, b"-", "tail"))
+
+
 #: What the generic mint (``Jwt.to_jwt``) calls on the token: a subclass
 #: that supplies any of these is minted that way, so that its own code runs
 #: as it would in twilio (twilio's hooks) or as it asks (ours).
@@ -148,7 +153,7 @@ class AccessToken(Jwt):
 
     __slots__ = (
         "_account_sid", "_signing_key_sid", "_identity", "_region", "_grants", "_jti",
-        "_header", "_head_json", "_iss_json", "_sub_json",
+        "_header", "_head_json", "_iss_json", "_sub_json", "_token_minter",
     )  # fmt: skip
 
     #: The header's ``cty``: a Twilio "first-party application" token.
@@ -161,6 +166,9 @@ class AccessToken(Jwt):
     _jti: str | None
     #: Never None: the secret is required (see _set_key).
     _signer: _core.Key
+    #: The core's Minter for the key, the header and the key sid, made at
+    #: the first mint after one of them is set (None until then).
+    _token_minter: _core.Minter | None
     #: The header JSON of :attr:`region` (set with it).
     _header: bytes
     # The payload's JSON around the claims that change from mint to mint,
@@ -230,6 +238,7 @@ class AccessToken(Jwt):
         """Sets a decoded token's own jti, or ``None`` (the key sid and the
         minting time)."""
         self._jti = jti
+        self._token_minter = None
         if jti is None and not self._GENERIC_MINT:
             self._head_json = b'{"jti":"' + self._signing_key_sid.encode() + b"-"
         else:
@@ -271,11 +280,13 @@ class AccessToken(Jwt):
     def region(self, value: str | None) -> None:
         self._region = check_optional_text(value, "region")
         self._header = _header_of(self._region)
+        self._token_minter = None
 
     def _set_key(self, value: object) -> None:
         if value is None:
             raise TypeError("secret must be str or bytes, not NoneType")
         super()._set_key(value)
+        self._token_minter = None
 
     @property
     def grants(self) -> list[GrantLike]:
@@ -367,6 +378,20 @@ class AccessToken(Jwt):
         # where they sit in the payload, so that the writer's depth limit
         # counts as it does for the whole payload.
         grants_json = b"{}" if grants is None else _core.json_value((grants,), self._PAYLOAD_NAME)[1:-1]
+        if self._head_json is head and self._header is header:
+            # The usual case: the core's Minter for this key, header and key
+            # sid writes the token from these parts (made again when one of
+            # them was set, a grant's to_payload() setting the key included).
+            minter = self._token_minter
+            if minter is None:
+                minter = self._token_minter = _core.Minter.create(
+                    self._signer, (self._signing_key_sid,), _LAYOUT, (), header
+                )
+            if nbf is None:
+                return minter.mint(current, b'","grants":', grants_json, iss, exp, sub)
+            return minter.mint(current, b'","grants":', grants_json, iss, exp, b',"nbf":', nbf, sub)
+        # A grant's to_payload() changed the key sid or the region: the jti
+        # and header read before it stand, as in twilio.
         if nbf is None:
             payload = b'%b%d","grants":%b%b%d%b' % (head, current, grants_json, iss, exp, sub)
         else:
