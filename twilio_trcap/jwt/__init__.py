@@ -390,7 +390,9 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
             # so it does here (not an exp of 1970).  It was checked when set.
             exp = self._valid_until
         else:
-            exp = expiry(self._ttl, now)
+            # now and self._ttl are checked ints already (current_time, the
+            # ttl setter): only the sum's range is left to check.
+            exp = check_claim_time(now + self._ttl, "exp")
         nbf = now if self._nbf is GENERATE else self._nbf
         return exp, nbf
 
