@@ -255,10 +255,10 @@ error:
     return token;
 }
 
-static PyObject *
-Key_repr(KeyObject *self)
+/* Shared by Key and Minter: never the key, only what kind of signer. */
+PyObject *
+trcap_py_signer_repr(PyObject *self)
 {
-    /* Never the key: only what kind of key this is. */
     return PyUnicode_FromFormat("<%s HS256>", Py_TYPE(self)->tp_name);
 }
 
@@ -289,7 +289,7 @@ PyDoc_STRVAR(Key_doc,
 
 static PyType_Slot Key_slots[] = {
     {Py_tp_dealloc, Key_dealloc},
-    {Py_tp_repr, Key_repr},
+    {Py_tp_repr, trcap_py_signer_repr},
     {Py_tp_methods, Key_methods},
     {Py_tp_doc, (void *)Key_doc},
     {0, NULL},

@@ -440,13 +440,6 @@ error:
     return result;
 }
 
-static PyObject *
-Minter_repr(MinterObject *self)
-{
-    /* Never the key: only what kind of signer this is. */
-    return PyUnicode_FromFormat("<%s HS256>", Py_TYPE(self)->tp_name);
-}
-
 static PyMethodDef Minter_methods[] = {
     {"create", (PyCFunction)(void (*)(void))Minter_create, METH_FASTCALL | METH_CLASS,
      Minter_create_doc},
@@ -464,7 +457,7 @@ PyDoc_STRVAR(Minter_doc,
 
 static PyType_Slot Minter_slots[] = {
     {Py_tp_dealloc, Minter_dealloc},
-    {Py_tp_repr, Minter_repr},
+    {Py_tp_repr, trcap_py_signer_repr},
     {Py_tp_methods, Minter_methods},
     {Py_tp_doc, (void *)Minter_doc},
     {0, NULL},

@@ -136,6 +136,7 @@ PyObject *trcap_py_template_of(module_state *state, PyObject *items);
 /* ---- key.c -------------------------------------------------------------- */
 
 PyObject *trcap_py_refuse_pickle(PyObject *self, PyObject *ignored);
+PyObject *trcap_py_signer_repr(PyObject *self);
 PyObject *trcap_py_new_token(size_t size);
 PyObject *trcap_py_token_from_parts(const unsigned char *header_b64, size_t header_b64_length,
                                     const trcap_part *parts, size_t nparts,
