@@ -22,6 +22,7 @@ class Key:
         fields: tuple[str | int, ...],
         field: int,
         values: Iterable[str],
+        name: str,
         /,
     ) -> list[str]: ...
 
@@ -76,6 +77,7 @@ def policy_template(
     post_filter: dict[str, Any] | None,
     /,
 ) -> Template: ...
+def check_sid(value: object, name: str, prefixes: tuple[str, ...] = ..., /) -> str: ...
 def decode_jws(
     token: str | bytes, key: str | bytes | None, algorithms: tuple[str, ...], /
 ) -> tuple[dict[str, Any], dict[str, Any]]: ...

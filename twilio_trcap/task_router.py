@@ -276,12 +276,12 @@ class TaskRouterCapability(FieldsCapability):
             raise TypeError(
                 f"worker_sids must be an iterable of str, not {type(worker_sids).__name__}"
             )
-        sids = tuple(check_sid(sid, f"worker_sids[{i}]") for i, sid in enumerate(worker_sids))
         # The layout with the policies and an exp field in its holes; the
         # worker's field varies: each sid in turn.
         payload = filled(LAYOUT_4_0, tuple(policies), (EXP,))
         fields = (account, workspace, "", *urls, exp)
-        return key.mint_each(payload, fields, CHANNEL, sids)
+        # The core checks each sid by the one sid rule, naming worker_sids[i].
+        return key.mint_each(payload, fields, CHANNEL, worker_sids, "worker_sids")
 
     def __repr__(self) -> str:
         fields = self._fields

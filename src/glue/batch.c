@@ -56,16 +56,18 @@ write_batch(batch *b, const unsigned char *header_b64, size_t header_b64_length,
 }
 
 const char trcap_py_key_mint_each_doc[] = PyDoc_STR(
-"mint_each(template, fields, field, values, /)\n--\n\n"
-"A list with one token per item of `values` (non-empty str), with the\n"
-"default header: the payload is `template` (text and fields only) with\n"
-"`fields` (a tuple of str and int), field number `field` replaced by the\n"
-"item.  The GIL is released while the tokens are written and signed.");
+"mint_each(template, fields, field, values, name, /)\n--\n\n"
+"A list with one token per item of `values` (each a sid: check_sid's rule,\n"
+"an error naming `name`[i]), with the default header: the payload is\n"
+"`template` (text and fields only) with `fields` (a tuple of str and\n"
+"int), field number `field` replaced by the item.  The GIL is released\n"
+"while the tokens are written and signed.");
 
 PyObject *
 trcap_py_key_mint_each(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     module_state *state;
+    const char *name;  /* the values' name, in the str args[4] */
     batch b = {0};
     PyObject *values = NULL, *result = NULL;
     trcap_part *fields = NULL;
@@ -73,7 +75,11 @@ trcap_py_key_mint_each(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
     size_t scratch_size = 2;
     trcap_status st;
 
-    if (trcap_py_check_nargs("mint_each", nargs, 4) < 0) {
+    if (trcap_py_check_nargs("mint_each", nargs, 5) < 0 || trcap_py_check_str(args[4], "name") < 0) {
+        goto error;
+    }
+    name = PyUnicode_AsUTF8(args[4]);
+    if (name == NULL) {
         goto error;
     }
     /* The module outlives every object of its types. */
@@ -134,16 +140,8 @@ trcap_py_key_mint_each(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
     for (size_t i = 0; i < b.count; i++) {
         PyObject *v = PyTuple_GET_ITEM(values, (Py_ssize_t)i);  /* borrowed */
         size_t escaped, payload_size = b.base_size, token_size;
-        if (!PyUnicode_Check(v)) {
-            PyErr_Format(PyExc_TypeError, "values[%zu] must be str, not %.100s",
-                         i, Py_TYPE(v)->tp_name);
-            goto error;
-        }
-        if (PyUnicode_GET_LENGTH(v) == 0) {
-            PyErr_Format(PyExc_ValueError, "values[%zu] must not be empty", i);
-            goto error;
-        }
-        if (trcap_py_text_of(v, &b.values[i]) < 0) {
+        if (trcap_py_check_sid_item(v, name, (Py_ssize_t)i, state->no_prefixes) < 0
+            || trcap_py_text_of(v, &b.values[i]) < 0) {
             goto error;
         }
         st = trcap_json_string_size(&b.values[i], &escaped);

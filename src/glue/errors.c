@@ -5,6 +5,8 @@
  */
 #include "module.h"
 
+#include <string.h>
+
 #include <openssl/err.h>
 
 /* ---------------------------------------------------------------------
@@ -111,4 +113,175 @@ trcap_py_check_str(PyObject *o, const char *name)
         return -1;
     }
     return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * The sid rule (docs/security.md, "Sids"): the one implementation, used by
+ * every API generation through check_sid and by Key.mint_each.
+ *
+ * A sid is a str of ASCII letters and digits only, not empty, starting
+ * with one of `prefixes` (a tuple of str; none required when empty).
+ */
+
+/* 1 if `sid` (a str) keeps the rule, else 0.  Runs no Python code: a str
+ * subclass is read by its storage, and prefixes are exact strs of ours. */
+static int
+sid_ok(PyObject *sid, PyObject *prefixes)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(sid), count = PyTuple_GET_SIZE(prefixes);
+    const Py_UCS1 *p;
+
+    if (n == 0 || !PyUnicode_IS_ASCII(sid)) {
+        return 0;
+    }
+    p = PyUnicode_1BYTE_DATA(sid);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = p[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+            return 0;
+        }
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *prefix = PyTuple_GET_ITEM(prefixes, i);  /* borrowed: the tuple is held */
+        Py_ssize_t m = PyUnicode_GET_LENGTH(prefix);
+        if (m <= n && PyUnicode_IS_ASCII(prefix) && memcmp(p, PyUnicode_1BYTE_DATA(prefix), (size_t)m) == 0) {
+            return 1;
+        }
+    }
+    return count == 0;
+}
+
+/* Raises the error for `sid` (an exact str that breaks the rule), naming
+ * `name` (a str): empty, then a wrong prefix, then other characters, as
+ * docs/security.md lists them.  Always returns -1. */
+static int
+sid_raise(PyObject *sid, PyObject *name, PyObject *prefixes)
+{
+    PyObject *reprs = NULL, *sep = NULL, *expected = NULL;
+    Py_ssize_t count = PyTuple_GET_SIZE(prefixes);
+    int matched = count == 0;
+
+    if (PyUnicode_GET_LENGTH(sid) == 0) {
+        PyErr_Format(PyExc_ValueError, "%U must not be empty", name);
+        goto error;
+    }
+    for (Py_ssize_t i = 0; i < count && !matched; i++) {
+        matched = PyUnicode_Tailmatch(sid, PyTuple_GET_ITEM(prefixes, i), 0, PY_SSIZE_T_MAX, -1) == 1;
+    }
+    if (!matched) {
+        /* " or ".join(repr(p) for p in prefixes), as the messages have it */
+        reprs = PyList_New(count);
+        for (Py_ssize_t i = 0; reprs != NULL && i < count; i++) {
+            PyObject *r = PyObject_Repr(PyTuple_GET_ITEM(prefixes, i));  /* exact str: no user code */
+            if (r == NULL) {
+                goto error;
+            }
+            PyList_SET_ITEM(reprs, i, r);  /* reference moved to the list */
+        }
+        sep = reprs == NULL ? NULL : PyUnicode_FromString(" or ");
+        expected = sep == NULL ? NULL : PyUnicode_Join(sep, reprs);
+        if (expected != NULL) {
+            PyErr_Format(PyExc_ValueError, "%U must start with %U, not %R", name, expected, sid);
+        }
+        goto error;
+    }
+    PyErr_Format(PyExc_ValueError,
+                 "%U must hold ASCII letters and digits only (a Twilio sid), not %R", name, sid);
+
+error:
+    Py_XDECREF(reprs);
+    Py_XDECREF(sep);
+    Py_XDECREF(expected);
+    return -1;
+}
+
+PyObject *
+trcap_py_sid_of(PyObject *value, PyObject *name, PyObject *prefixes)
+{
+    PyObject *sid;
+
+    if (!PyUnicode_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%U must be str, not %.100s", name, Py_TYPE(value)->tp_name);
+        return NULL;
+    }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(value) < 0) {
+        return NULL;
+    }
+#endif
+    if (sid_ok(value, prefixes)) {
+        /* An exact str copy of a subclass (its methods never run), the
+         * same object for an exact str. */
+        return PyUnicode_Substring(value, 0, PyUnicode_GET_LENGTH(value));
+    }
+    sid = PyUnicode_Substring(value, 0, PyUnicode_GET_LENGTH(value));  /* exact: its repr is ours */
+    if (sid != NULL) {
+        (void)sid_raise(sid, name, prefixes);
+        Py_DECREF(sid);
+    }
+    return NULL;
+}
+
+int
+trcap_py_check_sid_item(PyObject *value, const char *name, Py_ssize_t index, PyObject *prefixes)
+{
+    PyObject *item_name, *sid;
+
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_Check(value) && PyUnicode_READY(value) < 0) {
+        return -1;
+    }
+#endif
+    if (PyUnicode_Check(value) && sid_ok(value, prefixes)) {
+        return 0;
+    }
+    /* The name is made only for the message. */
+    item_name = PyUnicode_FromFormat("%s[%zd]", name, index);
+    if (item_name == NULL) {
+        return -1;
+    }
+    sid = trcap_py_sid_of(value, item_name, prefixes);  /* raises */
+    Py_XDECREF(sid);
+    Py_DECREF(item_name);
+    return -1;
+}
+
+const char trcap_py_check_sid_doc[] = PyDoc_STR(
+"check_sid(value, name, prefixes=(), /)\n--\n\n"
+"`value` as a sid, an exact str, or the error naming `name`: the one sid\n"
+"rule of every API generation (docs/security.md, \"Sids\").  A sid is a\n"
+"str of ASCII letters and digits only, not empty, starting with one of\n"
+"`prefixes` (a tuple of str; none required when empty).  A str subclass\n"
+"is copied by value, none of its methods run.  TypeError for a value that\n"
+"is not a str; ValueError for an empty sid, another prefix, or any other\n"
+"character (/, ., %, whitespace, non-ASCII ...: each could make a policy\n"
+"URL name another resource, so it is refused rather than escaped).");
+
+PyObject *
+trcap_py_check_sid(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *prefixes;  /* borrowed */
+
+    if (nargs != 2 && nargs != 3) {
+        PyErr_Format(PyExc_TypeError, "check_sid() takes 2 or 3 positional arguments (%zd given)",
+                     nargs);
+        return NULL;
+    }
+    if (!PyUnicode_CheckExact(args[1])) {
+        PyErr_Format(PyExc_TypeError, "name must be str, not %.100s", Py_TYPE(args[1])->tp_name);
+        return NULL;
+    }
+    prefixes = nargs == 3 ? args[2] : get_state(module)->no_prefixes;
+    if (!PyTuple_CheckExact(prefixes)) {
+        PyErr_Format(PyExc_TypeError, "prefixes must be a tuple, not %.100s",
+                     Py_TYPE(prefixes)->tp_name);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(prefixes); i++) {
+        if (!PyUnicode_CheckExact(PyTuple_GET_ITEM(prefixes, i))) {
+            PyErr_SetString(PyExc_TypeError, "prefixes must hold str only");
+            return NULL;
+        }
+    }
+    return trcap_py_sid_of(args[0], args[1], prefixes);
 }

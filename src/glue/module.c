@@ -23,6 +23,7 @@
  *   policy_template(url, method, allow, query_filter, post_filter)
  *                                one policy's JSON, or its Template for a
  *                                URL given as template items (json_value.c)
+ *   check_sid(value, name, prefixes=()) the sid rule, naming the argument (errors.c)
  *   decode_jws(token, key, algorithms) -> (header, claims), verified
  *                                (decoder.c)
  *   openssl_version, MAX_TOKEN_LENGTH, MAX_HEADER_LENGTH, MAX_JSON_DEPTH
@@ -49,6 +50,7 @@ static PyMethodDef core_functions[] = {
     {"policy_json", (PyCFunction)(void (*)(void))trcap_py_policy_json, METH_FASTCALL, trcap_py_policy_json_doc},
     {"policy_template", (PyCFunction)(void (*)(void))trcap_py_policy_template, METH_FASTCALL, trcap_py_policy_template_doc},
     {"decode_jws", (PyCFunction)(void (*)(void))trcap_py_decode_jws, METH_FASTCALL, trcap_py_decode_jws_doc},
+    {"check_sid", (PyCFunction)(void (*)(void))trcap_py_check_sid, METH_FASTCALL, trcap_py_check_sid_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -99,6 +101,10 @@ exec_types(PyObject *module)
 static int
 exec_constants(PyObject *module)
 {
+    get_state(module)->no_prefixes = PyTuple_New(0);
+    if (get_state(module)->no_prefixes == NULL) {
+        return -1;
+    }
     /* The OpenSSL this module runs with, for bug reports. */
     return PyModule_AddStringConstant(module, "openssl_version",
                                       OpenSSL_version(OPENSSL_VERSION));
@@ -141,6 +147,7 @@ static int
 core_traverse(PyObject *module, visitproc visit, void *arg)
 {
     module_state *state = get_state(module);
+    Py_VISIT(state->no_prefixes);
     Py_VISIT(state->key_type);
     Py_VISIT(state->minter_type);
     Py_VISIT(state->template_type);
@@ -154,6 +161,7 @@ static int
 core_clear(PyObject *module)
 {
     module_state *state = get_state(module);
+    Py_CLEAR(state->no_prefixes);
     Py_CLEAR(state->key_type);
     Py_CLEAR(state->minter_type);
     Py_CLEAR(state->template_type);

@@ -34,6 +34,7 @@ typedef struct {
      * {"alg":"HS256","typ":"JWT"}, encoded once. */
     unsigned char header_b64[48];
     size_t header_b64_length;
+    PyObject *no_prefixes;        /* (), check_sid's default, owned */
     PyTypeObject *key_type;       /* owned */
     PyTypeObject *minter_type;    /* owned */
     PyTypeObject *template_type;  /* owned */
@@ -59,6 +60,13 @@ void trcap_py_raise_status(trcap_status st, const char *what);
 int trcap_py_text_of(PyObject *str, trcap_text *t);
 int trcap_py_check_nargs(const char *fname, Py_ssize_t nargs, Py_ssize_t expected);
 int trcap_py_check_str(PyObject *o, const char *name);
+/* The sid rule: `value` as an exact str, or NULL with the error naming
+ * `name`; check_sid_item checks item `index` of a batch (0 when it keeps
+ * the rule), naming it name[index]. */
+PyObject *trcap_py_sid_of(PyObject *value, PyObject *name, PyObject *prefixes);
+int trcap_py_check_sid_item(PyObject *value, const char *name, Py_ssize_t index, PyObject *prefixes);
+PyObject *trcap_py_check_sid(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+extern const char trcap_py_check_sid_doc[];
 
 /* ---- key.c: a key argument -> a prepared HMAC-SHA256 key -------------- */
 
