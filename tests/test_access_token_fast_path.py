@@ -259,3 +259,13 @@ def test_a_decoded_jti_that_needs_escaping_is_written_back() -> None:
     signed = pyjwt.encode(claims, SECRET, headers={"cty": "twilio-fpa;v=1"})
     token = AccessToken.from_jwt(signed, SECRET, now=NOW)
     assert token.to_jwt(now=NOW) == signed
+
+
+def test_a_minting_time_beyond_int64_is_only_jti_text() -> None:
+    # With valid_until set, the minting time goes into jti alone (as text),
+    # as on the generic path: no OverflowError about a time claim.
+    token = AccessToken(ACCOUNT, KEY_SID, SECRET, valid_until=2_000_000_000, nbf=None)
+    minted = token.to_jwt(now=2**63)
+    claims = pyjwt.decode(minted, SECRET, algorithms=["HS256"], options={"verify_exp": False})
+    assert claims["jti"] == f"{KEY_SID}-{2**63}"
+    assert claims["exp"] == 2_000_000_000

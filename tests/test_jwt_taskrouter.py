@@ -325,3 +325,16 @@ def test_bad_arguments_after_construction() -> None:
         token.allow("https://example.com", "GET /")
     with pytest.raises(AttributeError):
         token.account_sid = "AC2"  # type: ignore[misc]
+
+
+def test_payload_of_a_token_beyond_the_decoders_limit() -> None:
+    # The decoder refuses untrusted tokens over 64 KiB; the payload of a
+    # token minted here is read from the object, whatever its size.
+    token = ours.WorkerCapabilityToken(ACCOUNT, KEY, WORKSPACE, WORKER, nbf=None, valid_until=VALID_UNTIL)
+    for _ in range(400):
+        token.allow_update_subresources()
+    minted = token.to_jwt()
+    assert len(minted) > 65_536
+    claims = pyjwt.decode(minted, KEY, algorithms=["HS256"], options={"verify_exp": False})
+    assert token.payload == claims
+    assert list(token.payload) == list(claims)

@@ -185,3 +185,19 @@ def test_constructor_errors_are_clean(args: tuple[object, ...]) -> None:
 def test_positional_flags_are_refused() -> None:
     with pytest.raises(TypeError):
         TaskRouterCapability.mint_many(ACCOUNT, KEY, WORKSPACE, ["WK1"], True)  # type: ignore[misc]
+
+
+def test_mint_many_under_python_bb() -> None:
+    # python -bb makes comparing bytes with str an error: filling the
+    # layout's holes must not compare a text item with a hole's name.
+    import subprocess
+    import sys
+
+    code = (
+        "from twilio_trcap import TaskRouterCapability as T\n"
+        "tokens = T.mint_many('AC1', 'k' * 32, 'WS1', ['WK1', 'WK2'], now=0,\n"
+        "                     allow_worker_fetch_attributes=True)\n"
+        "assert len(tokens) == 2 and tokens[0] != tokens[1]\n"
+    )
+    done = subprocess.run([sys.executable, "-bb", "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -129,8 +129,10 @@ def test_bad_fields(fields: object) -> None:
 
 
 def test_field_numbers_beyond_int64() -> None:
-    with pytest.raises(OverflowError):
+    with pytest.raises(OverflowError, match="^a field does not fit a signed 64-bit integer$"):
         core_minter("k", (), (2**63,))
+    with pytest.raises(OverflowError, match="^a number of the tail does not fit a signed 64-bit integer$"):
+        core_minter("k", ()).mint(-(2**63) - 1)
 
 
 @pytest.mark.parametrize("header", [None, b'{"alg":"HS256","cty":"twilio-fpa;v=1","typ":"JWT"}', b"{}"])

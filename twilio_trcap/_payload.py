@@ -139,10 +139,10 @@ def filled(
     ``Key.mint_each``."""
     items: list[bytes | int | str] = []
     for item in layout.items:
-        if item == POLICIES:
+        if isinstance(item, str) and item == POLICIES:
             for i, policy in enumerate(policies):
                 items += (b",", *policy.items) if i else policy.items
-        elif item == TAIL:
+        elif isinstance(item, str) and item == TAIL:
             items += tail
         else:
             items.append(item)

@@ -429,13 +429,17 @@ trcap_py_policy_template(PyObject *module, PyObject *const *args, Py_ssize_t nar
     if (items == NULL) {
         goto error;
     }
-    /* Each PyTuple_SET_ITEM moves a new reference into `items`. */
+    /* Each PyTuple_SET_ITEM moves a new reference into `items` (a NULL
+     * slot is fine for the tuple's deallocation). */
     PyTuple_SET_ITEM(items, 0, PyBytes_FromStringAndSize(url_key, sizeof url_key - 1));
+    if (PyTuple_GET_ITEM(items, 0) == NULL) {
+        goto error;
+    }
     for (Py_ssize_t i = 0; i < n; i++) {
         PyTuple_SET_ITEM(items, i + 1, Py_NewRef(PyTuple_GET_ITEM(args[0], i)));
     }
     PyTuple_SET_ITEM(items, n + 1, buffer_to_bytes(&b));
-    if (PyTuple_GET_ITEM(items, 0) == NULL || PyTuple_GET_ITEM(items, n + 1) == NULL) {
+    if (PyTuple_GET_ITEM(items, n + 1) == NULL) {
         goto error;
     }
     /* Template() checks the url's items (bytes and field indices only: a

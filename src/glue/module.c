@@ -7,13 +7,13 @@
  * Every public name and docstring a user sees lives in the Python package;
  * this surface is private and kept small (twilio_trcap/_core.pyi types it):
  *
- *   Key(key, *, name)            a prepared HMAC-SHA256 key (key.c):
+ *   Key.prepare(key, name)       a prepared HMAC-SHA256 key (key.c):
  *                                sign(header, payload) -> str;
- *                                mint_each(template, fields, field, values)
- *                                -> [str] (batch.c)
+ *                                mint_each(template, fields, field, values,
+ *                                name) -> [str] (batch.c)
  *   Template(items)              JSON text with holes: fields, 'policies',
  *                                'tail' (template.c)
- *   Minter.create(key, fields, layout, policies)
+ *   Minter.create(key, fields, layout, policies, header=None)
  *                                a capability's payload and policies
  *                                (minter.c): mint(*tail) -> str,
  *                                add_policy, set_policies, policies()

@@ -17,15 +17,15 @@ trcap_py_is_int(PyObject *o)
     return PyLong_Check(o) && !PyBool_Check(o);
 }
 
-/* A payload number: an int (not a bool) that fits int64. */
+/* A payload number: an int (not a bool) that fits int64; `what` names it
+ * in the error. */
 static int
-int64_of(PyObject *o, int64_t *v)
+int64_of(PyObject *o, const char *what, int64_t *v)
 {
     int overflow = 0;
     long long n = PyLong_AsLongLongAndOverflow(o, &overflow);
     if (overflow) {
-        PyErr_SetString(PyExc_OverflowError,
-                        "a time claim does not fit a signed 64-bit integer");
+        PyErr_Format(PyExc_OverflowError, "%s does not fit a signed 64-bit integer", what);
         return -1;
     }
     if (n == -1 && PyErr_Occurred()) {
@@ -49,7 +49,7 @@ trcap_py_parts_from_args(PyObject *const *args, Py_ssize_t nargs, trcap_part *pa
         }
         else if (trcap_py_is_int(o)) {
             int64_t number;
-            if (int64_of(o, &number) < 0) {
+            if (int64_of(o, "a number of the tail", &number) < 0) {
                 return -1;
             }
             parts[i] = trcap_number_part(number);
@@ -151,7 +151,7 @@ trcap_py_escape_fields(PyObject *fields, trcap_part **out, Py_ssize_t *n)
         }
         else {
             int64_t number;
-            if (int64_of(o, &number) < 0) {
+            if (int64_of(o, "a field", &number) < 0) {
                 goto error;
             }
             parts[i] = trcap_number_part(number);

@@ -57,13 +57,6 @@ _ABSENT: Final = object()
 Nbf: TypeAlias = "int | _Generate | None"
 
 
-def _claims_of(token: str) -> dict[str, Any]:
-    """The claims of a token minted here, read by the C decoder (the one
-    decoder).  No key: the signature is not checked, as the token was just
-    signed by this process."""
-    return _core.decode_jws(token, None, ("HS256",))[1]
-
-
 def _sorted_keys(value: Any) -> Any:
     """`value` with the keys of every object in it sorted: PyJWT writes the
     header with ``json.dumps(sort_keys=True)``, which sorts nested objects

@@ -17,7 +17,15 @@ from collections.abc import Iterable
 from typing import Any, ClassVar, Final, Protocol, Self, cast
 
 from ... import _core
-from ..._checks import check_optional_text, check_sid, check_text, current_time, expiry
+from ..._checks import (
+    INT64_MAX,
+    INT64_MIN,
+    check_optional_text,
+    check_sid,
+    check_text,
+    current_time,
+    expiry,
+)
 from .. import GENERATE, ArgumentTypeError, Jwt, Nbf, _header_json, _user_defined
 
 __all__ = ["AccessToken", "AccessTokenGrant", "GrantLike", "check_grant"]
@@ -153,7 +161,7 @@ class AccessToken(Jwt):
 
     __slots__ = (
         "_account_sid", "_signing_key_sid", "_identity", "_region", "_grants", "_jti",
-        "_header", "_head_json", "_iss_json", "_sub_json", "_token_minter",
+        "_header", "_fast_mint", "_iss_json", "_sub_json", "_token_minter",
     )  # fmt: skip
 
     #: The header's ``cty``: a Twilio "first-party application" token.
@@ -171,13 +179,14 @@ class AccessToken(Jwt):
     _token_minter: _core.Minter | None
     #: The header JSON of :attr:`region` (set with it).
     _header: bytes
-    # The payload's JSON around the claims that change from mint to mint,
-    # made when what it holds is set: '{"jti":"<signing_key_sid>-',
-    # ',"iss":"<signing_key_sid>","exp":' and ',"sub":"<account_sid>"}'.
-    # The sids are ASCII letters and digits: nothing to escape.  The head
-    # is None when the token is minted the generic way: its jti is a
-    # decoded token's own, or its class has a mint step of its own.
-    _head_json: bytes | None
+    #: Whether to_jwt writes the token itself: not when its jti is a
+    #: decoded token's own, nor when its class has a mint step of its own
+    #: (then Jwt.to_jwt mints it).
+    _fast_mint: bool
+    # The payload's JSON around the claims after the grants, made when
+    # what it holds is set: ',"iss":"<signing_key_sid>","exp":' and
+    # ',"sub":"<account_sid>"}'.  The sids are ASCII letters and digits:
+    # nothing to escape.
     _iss_json: bytes
     _sub_json: bytes
     #: Whether the class is minted the generic way (see _MINT_STEPS).
@@ -239,10 +248,7 @@ class AccessToken(Jwt):
         minting time)."""
         self._jti = jti
         self._token_minter = None
-        if jti is None and not self._GENERIC_MINT:
-            self._head_json = b'{"jti":"' + self._signing_key_sid.encode() + b"-"
-        else:
-            self._head_json = None
+        self._fast_mint = jti is None and not self._GENERIC_MINT
 
     @property
     def issuer(self) -> str:
@@ -354,18 +360,20 @@ class AccessToken(Jwt):
             :attr:`grants` is not a grant.
         :raises OverflowError: ``exp`` does not fit a signed 64-bit int.
         """
-        head = self._head_json
-        if head is None:
+        if not self._fast_mint:
             return Jwt.to_jwt(self, ttl, now=now)
         # Read in twilio's order, so that a grant whose to_payload() changes
         # the token changes what it would there: the header, jti, the
         # grants, the time claims, iss and sub, then the key (PyJWT's
-        # argument after the payload); JSON is written once all is read.
-        # The common cases of current_time and _time_claims are written out
-        # rather than called: this runs on every mint, and the two calls
-        # would add about 7% to it.
-        header = self._header
+        # argument after the payload); the token is written once all is
+        # read.  The common cases of current_time and _time_claims are
+        # written out rather than called: this runs on every mint, and the
+        # two calls would add about 7% to it.
+        header, sid = self._header, self._signing_key_sid
         current = int(time.time()) if now is None else current_time(now)
+        if not INT64_MIN <= current <= INT64_MAX:
+            # Only jti holds it (as text): the generic path writes it.
+            return Jwt.to_jwt(self, ttl, now=now)
         grants = self._grants_claim() if self._grants or self._identity is not None else None
         if ttl is None and not self._valid_until:
             exp = expiry(self._ttl, current)
@@ -373,30 +381,26 @@ class AccessToken(Jwt):
         else:
             exp, nbf = self._time_claims(current, ttl)
         iss, sub = self._iss_json, self._sub_json
-        # The claims of _registered_claims, in its order; sub is never
-        # empty, so always there.  The grants are written one level down,
-        # where they sit in the payload, so that the writer's depth limit
-        # counts as it does for the whole payload.
+        # The grants are written one level down, where they sit in the
+        # payload, so that the writer's depth limit counts as it does for
+        # the whole payload.
         grants_json = b"{}" if grants is None else _core.json_value((grants,), self._PAYLOAD_NAME)[1:-1]
-        if self._head_json is head and self._header is header:
-            # The usual case: the core's Minter for this key, header and key
-            # sid writes the token from these parts (made again when one of
-            # them was set, a grant's to_payload() setting the key included).
-            minter = self._token_minter
-            if minter is None:
-                minter = self._token_minter = _core.Minter.create(
-                    self._signer, (self._signing_key_sid,), _LAYOUT, (), header
-                )
-            if nbf is None:
-                return minter.mint(current, b'","grants":', grants_json, iss, exp, sub)
-            return minter.mint(current, b'","grants":', grants_json, iss, exp, b',"nbf":', nbf, sub)
-        # A grant's to_payload() changed the key sid or the region: the jti
-        # and header read before it stand, as in twilio.
+        # The core's Minter for the key, the header and the key sid: kept
+        # until one of them is set (a grant's to_payload() setting the key
+        # included).  If a grant set the key sid or the region, the jti and
+        # header read before it stand, as in twilio: a Minter for them
+        # signs this one token.
+        minter = self._token_minter
+        unchanged = self._signing_key_sid is sid and self._header is header
+        if minter is None or not unchanged:
+            minter = _core.Minter.create(self._signer, (sid,), _LAYOUT, (), header)
+            if unchanged:
+                self._token_minter = minter
+        # The claims of _registered_claims, in its order (sub is never
+        # empty, so always there): the tail of _LAYOUT.
         if nbf is None:
-            payload = b'%b%d","grants":%b%b%d%b' % (head, current, grants_json, iss, exp, sub)
-        else:
-            payload = b'%b%d","grants":%b%b%d,"nbf":%d%b' % (head, current, grants_json, iss, exp, nbf, sub)
-        return self._signer.sign(header, payload)
+            return minter.mint(current, b'","grants":', grants_json, iss, exp, sub)
+        return minter.mint(current, b'","grants":', grants_json, iss, exp, b',"nbf":', nbf, sub)
 
     @classmethod
     def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> Self:

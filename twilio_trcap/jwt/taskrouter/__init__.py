@@ -26,7 +26,7 @@ from ..._payload import (
     subresources,
 )
 from ...policy import Policy
-from .. import GENERATE, ArgumentTypeError, Jwt, Nbf, _claims_of
+from .. import GENERATE, ArgumentTypeError, Jwt, Nbf
 
 __all__ = ["CapabilityOptions", "TaskRouterCapabilityToken"]
 
@@ -195,12 +195,6 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
         if kind is not None:
             payload[kind.decode()] = fields[CHANNEL]
         return payload
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        """The claims :meth:`to_jwt` would sign now, as a new dict in
-        token order."""
-        return _claims_of(self.to_jwt())
 
     @property
     def issuer(self) -> str:
