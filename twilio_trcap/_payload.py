@@ -15,6 +15,7 @@ import functools
 from typing import Final, TypeAlias
 
 from . import _core
+from .policy import REQUIRED
 
 #: TaskRouter's REST API, and the base of its event channels.
 TASK_ROUTER_BASE_URL: Final = "https://taskrouter.twilio.com"
@@ -68,7 +69,7 @@ def allow(url: Url, method: str, required: str | None = None) -> _core.Template:
     """The policy allowing `method` on `url`, with no query filter and, if
     `required` names a form parameter, a post filter requiring it.  One
     template per distinct policy, made once and shared."""
-    post_filter = None if required is None else {required: {"required": True}}
+    post_filter = None if required is None else {required: dict(REQUIRED)}
     return _core.policy_template(url, method, True, None, post_filter)
 
 
@@ -90,14 +91,14 @@ LAYOUT_4_0: Final = _core.Template((
 
 #: The claim naming the channel again by its kind (4.5 and later): none
 #: for a Workspace.
-_KIND_NAME: Final = {"WK": b"worker_sid", "WQ": b"taskqueue_sid", "WS": None}
+KIND_NAME: Final = {"WK": b"worker_sid", "WQ": b"taskqueue_sid", "WS": None}
 
 
 def _kind_claim(prefix: str, before: bytes, after: bytes) -> tuple[bytes | int, ...]:
     """The kind claim of `prefix` as template items, between `before` and
     `after` (the JSON that closes and opens around it); nothing for a
     Workspace."""
-    name = _KIND_NAME[prefix]
+    name = KIND_NAME[prefix]
     return () if name is None else (before + b'"' + name + b'":"', CHANNEL, after)
 
 
@@ -113,7 +114,7 @@ LAYOUT_5: Final = {
         b'],"account_sid":"', ACCOUNT, b'","workspace_sid":"', WORKSPACE,
         b'","channel":"', CHANNEL, b'"', *_kind_claim(prefix, b",", b'"'), b"}",
     ))  # fmt: skip
-    for prefix in _KIND_NAME
+    for prefix in KIND_NAME
 }
 
 #: twilio 6 and later's claims, by channel kind: account_sid,
@@ -127,7 +128,7 @@ LAYOUT_6: Final = {
         *_kind_claim(prefix, b",", b'"'),
         b',"iss":"', ACCOUNT, b'","exp":', TAIL,
     ))  # fmt: skip
-    for prefix in _KIND_NAME
+    for prefix in KIND_NAME
 }
 
 

@@ -61,6 +61,7 @@ _WORKER_FETCH: Final = allow(WORKER_URL, "GET")
 _WORKER_ACTIVITY: Final = allow(WORKER_URL, "POST", "ActivitySid")
 _TASK_RESERVATION: Final = allow(ALL_TASKS_URL, "POST", "ReservationStatus")
 
+
 def make_policy(
     url: str,
     method: str,

@@ -12,11 +12,11 @@ from typing import Any, ClassVar, Self, TypedDict, Unpack, cast
 from ..._capability import ChannelCapability, PolicyMethods
 from ..._checks import check_flag, check_sid, check_text
 from ..._payload import (
-    _KIND_NAME,
     ACCOUNT,
     BASE_WS_URL,
     CHANNEL,
     EVENTS_URL,
+    KIND_NAME,
     LAYOUT_6,
     TASK_ROUTER_BASE_URL,
     TASK_ROUTER_BASE_WS_URL,
@@ -191,7 +191,7 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
             # The very JSON the token carries, read back.
             "policies": [json.loads(policy) for policy in self._minter.policies()],
         }
-        kind = _KIND_NAME[self.CHANNEL_PREFIX]
+        kind = KIND_NAME[self.CHANNEL_PREFIX]
         if kind is not None:
             payload[kind.decode()] = fields[CHANNEL]
         return payload
