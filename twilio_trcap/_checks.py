@@ -36,15 +36,12 @@ def exact_str(value: object, name: str) -> str:
     raise TypeError(f"{name} must be str, not {type(value).__name__}")
 
 
-def check_text(value: object, name: str) -> str:
-    """`value` as a non-empty exact str (see :func:`exact_str`), or the
-    error naming `name`."""
-    if type(value) is str and value:
-        return value
-    text = exact_str(value, name)
-    if not text:
-        raise ValueError(f"{name} must not be empty")
-    return text
+#: check_text(value, name): `value` as a non-empty exact str (a subclass is
+#: copied by value, as :func:`exact_str` copies it), or a TypeError (not a
+#: str) or ValueError (empty) naming `name`: the rule of every text
+#: argument that is not a sid (versions, URLs).  Implemented in the core,
+#: beside :data:`check_sid`: a fresh capability checks three of them.
+check_text: Final = _core.check_text
 
 
 def check_key(value: object, name: str) -> str | bytes:

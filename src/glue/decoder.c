@@ -1,7 +1,7 @@
 /*
  * decode_jws, the module's decoder (the section below describes it).
  */
-#include "module.h"
+#include "minter.h"
 
 #include <math.h>
 #include <string.h>
@@ -465,7 +465,7 @@ trcap_py_decode_jws(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     const unsigned char *token;
     trcap_error_detail detail = {NULL, 0, NULL};
     trcap_jws jws;
-    trcap_hmac_key key = TRCAP_HMAC_KEY_INIT;
+    PyObject *key = NULL;  /* the Key that checks the signature (key.c) */
     PyObject *header = NULL, *claims = NULL, *result = NULL;
     trcap_status st;
 
@@ -507,12 +507,13 @@ trcap_py_decode_jws(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto error;
     }
     if (args[1] != Py_None) {
-        if (trcap_py_prepare_key(state, args[1], "key", &key) < 0) {
+        key = trcap_py_key_of(state, args[1], "key");
+        if (key == NULL) {
             goto error;
         }
         /* No Python code runs from here to the check's end: the module's
          * MAC context (mac_under_gil) is ours meanwhile. */
-        st = trcap_jws_verify_hs256(&key, state->mac_under_gil, token, &jws);
+        st = trcap_jws_verify_hs256(&((KeyObject *)key)->key, state->mac_under_gil, token, &jws);
         if (st == TRCAP_ERR_SIGNATURE) {
             PyErr_SetString(state->signature_error,
                             "the signature does not match: the token was signed with "
@@ -537,7 +538,7 @@ trcap_py_decode_jws(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     header = claims = NULL;
 
 error:
-    trcap_hmac_key_release(&key);  /* OpenSSL wipes the key states */
+    Py_XDECREF(key);
     if (scratch != stack_scratch) {
         PyMem_Free(scratch);
     }

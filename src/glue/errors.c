@@ -285,3 +285,46 @@ trcap_py_check_sid(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     return trcap_py_sid_of(args[0], args[1], prefixes);
 }
+
+const char trcap_py_check_text_doc[] = PyDoc_STR(
+"check_text(value, name, /)\n--\n\n"
+"`value` as a non-empty exact str (a subclass copied by value: none of its\n"
+"methods runs), else a TypeError (not a str) or ValueError (empty) naming\n"
+"`name`: the rule of every text argument that is not a sid (versions,\n"
+"URLs).");
+
+PyObject *
+trcap_py_check_text(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *value, *type_name;
+
+    if (trcap_py_check_nargs("check_text", nargs, 2) < 0) {
+        return NULL;
+    }
+    if (!PyUnicode_CheckExact(args[1])) {
+        PyErr_Format(PyExc_TypeError, "name must be str, not %.100s", Py_TYPE(args[1])->tp_name);
+        return NULL;
+    }
+    value = args[0];
+    if (!PyUnicode_Check(value)) {
+        /* type(value).__name__, as the Python checks name a type. */
+        type_name = PyType_GetName(Py_TYPE(value));
+        if (type_name != NULL) {
+            PyErr_Format(PyExc_TypeError, "%U must be str, not %U", args[1], type_name);
+            Py_DECREF(type_name);
+        }
+        return NULL;
+    }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(value) < 0) {
+        return NULL;
+    }
+#endif
+    if (PyUnicode_GET_LENGTH(value) == 0) {
+        PyErr_Format(PyExc_ValueError, "%U must not be empty", args[1]);
+        return NULL;
+    }
+    /* The same object for an exact str; for a subclass, an exact copy of
+     * its characters. */
+    return PyUnicode_Substring(value, 0, PyUnicode_GET_LENGTH(value));
+}

@@ -1,9 +1,9 @@
 /*
  * Keys: a key argument (str or bytes) as the bytes that key HMAC-SHA256,
- * copied only when it must be (non-ASCII text) and wiped then; the
- * prepared key (RFC 2104 over EVP_MD, hmac_sha256.h) that the decoder
- * makes for one check; and the Key type (minter.h), which holds one for a
- * Minter, a signer of whole payloads, or a batch (batch.c).
+ * copied only when it must be (non-ASCII text) and wiped then; the key
+ * cache, which gives a key prepared lately its Key back; and the Key type
+ * (minter.h), which a Minter holds, which signs whole payloads, mints
+ * batches (batch.c) and checks the decoder's signatures.
  */
 #include "minter.h"
 
@@ -74,30 +74,139 @@ release_key_copy(unsigned char *copy, size_t size)
     }
 }
 
-/* Prepares `k` from `key` (RFC 2104 over EVP_MD): a Minter's key, or the
- * decoder's for one check. */
-int
-trcap_py_prepare_key(module_state *state, PyObject *key, const char *name, trcap_hmac_key *k)
+/* ---- the key cache ---------------------------------------------------------
+ *
+ * A web server makes one capability per page, and every Worker of an
+ * account shares one auth token: preparing the same key for every object
+ * costs two SHA-256 contexts made, keyed and freed (a fresh request's
+ * dearest step after the hashing itself, docs/performance.md).  So the
+ * Keys of the last TRCAP_KEY_CACHE_SIZE distinct keys prepared are kept,
+ * most recently used first, and a key prepared again gets its Key back.
+ *
+ * A Key is found by a fingerprint of its key: SipHash-2-4-128 (siphash.h)
+ * under 16 random bytes made when the module is imported.  The cache holds
+ * no copy of any key; the fingerprint is a PRF's output, and the Key holds
+ * what every Key holds (OpenSSL's SHA-256 states after the key blocks).
+ * Fingerprints are compared with CRYPTO_memcmp.  Two keys share a
+ * fingerprint only by chance, 2^-128 a pair, which no caller can raise
+ * without the random bytes, and they never leave the process.
+ *
+ * What changes for secrets (docs/security.md, "Keys"): a Key's states are
+ * wiped when the last object using it is freed *and* it has left the cache
+ * (pushed out by newer keys, or by forget_keys()), or when the module is
+ * freed.  Everything here runs under the GIL.  No Python code runs
+ * between reading the cache and writing it: a Key is not tracked by the
+ * garbage collector, so making one starts no collection (and no
+ * finalizer), and freeing one runs no Python code.  The cache is looked up
+ * again after a Key is made all the same, so that a change which let code
+ * run there could not leave a stale slot behind. */
+
+/* The index of the fingerprint `fp` in the cache, or -1. */
+static int
+cache_find(const module_state *state, const unsigned char fp[TRCAP_SIPHASH_SIZE])
 {
-    unsigned char *copy;
+    for (int i = 0; i < TRCAP_KEY_CACHE_SIZE && state->key_cache[i].key != NULL; i++) {
+        if (CRYPTO_memcmp(state->key_cache[i].fingerprint, fp, TRCAP_SIPHASH_SIZE) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Moves slot `from` to the front, the slots before it one back. */
+static void
+cache_to_front(module_state *state, int from)
+{
+    cached_key entry = state->key_cache[from];
+    memmove(&state->key_cache[1], &state->key_cache[0], (size_t)from * sizeof entry);
+    state->key_cache[0] = entry;
+}
+
+/* A new Key of the bytes p[0..n), uncached. */
+static PyObject *
+new_key(module_state *state, const unsigned char *p, size_t n)
+{
+    KeyObject *self = (KeyObject *)state->key_type->tp_alloc(state->key_type, 0);
+    trcap_status st;
+
+    if (self == NULL) {
+        return NULL;
+    }
+    st = trcap_hmac_key_set(&self->key, state->sha256, p, n);
+    if (st != TRCAP_OK) {
+        trcap_py_raise_status(st, "keying HMAC-SHA256");
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
+}
+
+PyObject *
+trcap_py_key_of(module_state *state, PyObject *key, const char *name)
+{
+    unsigned char fp[TRCAP_SIPHASH_SIZE], *copy;
     size_t copy_size, n;
     const unsigned char *p;
-    trcap_status st;
-    int rc = -1;
+    PyObject *result = NULL, *made = NULL, *evicted;
+    int at;
 
     if (key_bytes(key, name, &p, &n, &copy, &copy_size) < 0) {
         goto error;
     }
-    st = trcap_hmac_key_set(k, state->sha256, p, n);
-    if (st != TRCAP_OK) {
-        trcap_py_raise_status(st, "keying HMAC-SHA256");
-        goto error;
+    trcap_siphash(state->fingerprint_key, p, n, fp);
+    at = cache_find(state, fp);
+    if (at < 0) {
+        made = new_key(state, p, n);
+        if (made == NULL) {
+            goto error;
+        }
+        at = cache_find(state, fp);  /* again: see above */
     }
-    rc = 0;
+    if (at < 0) {  /* and so `made` is a new Key */
+        at = TRCAP_KEY_CACHE_SIZE - 1;
+        evicted = state->key_cache[at].key;  /* owned, released below */
+        memcpy(state->key_cache[at].fingerprint, fp, sizeof fp);
+        state->key_cache[at].key = made;     /* our reference moves in */
+        made = NULL;
+        cache_to_front(state, at);
+        result = Py_NewRef(state->key_cache[0].key);
+        /* Last: freeing a Key runs no Python code, but the cache is
+         * consistent before it anyway. */
+        Py_XDECREF(evicted);
+    }
+    else {
+        cache_to_front(state, at);
+        result = Py_NewRef(state->key_cache[0].key);
+    }
 
 error:
+    Py_XDECREF(made);  /* NULL unless the key was cached meanwhile */
+    OPENSSL_cleanse(fp, sizeof fp);
     release_key_copy(copy, copy_size);
-    return rc;
+    return result;
+}
+
+void
+trcap_py_forget_keys(module_state *state)
+{
+    for (int i = 0; i < TRCAP_KEY_CACHE_SIZE; i++) {
+        PyObject *key = state->key_cache[i].key;
+        state->key_cache[i].key = NULL;
+        OPENSSL_cleanse(state->key_cache[i].fingerprint, TRCAP_SIPHASH_SIZE);
+        Py_XDECREF(key);  /* after the slot is empty: see trcap_py_key_of */
+    }
+}
+
+const char trcap_py_forget_keys_doc[] = PyDoc_STR(
+"forget_keys()\n--\n\n"
+"Empties the key cache: the prepared states of a key that no object uses\n"
+"any more are wiped now, not when newer keys push them out.");
+
+PyObject *
+trcap_py_forget_keys_function(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    trcap_py_forget_keys(get_state(module));
+    Py_RETURN_NONE;
 }
 
 /* ---- tokens ------------------------------------------------------------- */
@@ -152,40 +261,30 @@ error:
 
 PyDoc_STRVAR(Key_prepare_doc,
 "prepare(key, name, /)\n--\n\n"
-"A Key of `key` (str as UTF-8, or bytes, not empty); `name` is the\n"
-"argument named in error messages about it.  Positional only: keyword\n"
-"parsing would cost more than a fresh request's other calls.");
+"The Key of `key` (str as UTF-8, or bytes, not empty); `name` is the\n"
+"argument named in error messages about it.  The Keys of the last eight\n"
+"distinct keys are cached: the same key gives the same Key back (see\n"
+"forget_keys).  Positional only: keyword parsing would cost more than a\n"
+"fresh request's other calls.");
 
 static PyObject *
 Key_prepare(PyTypeObject *type, PyObject *const *args, Py_ssize_t nargs)
 {
     PyObject *module;  /* borrowed */
     const char *name;
-    KeyObject *self = NULL;
 
     if (trcap_py_check_nargs("prepare", nargs, 2) < 0 || trcap_py_check_str(args[1], "name") < 0) {
-        goto error;
+        return NULL;
     }
     name = PyUnicode_AsUTF8(args[1]);
     if (name == NULL) {
-        goto error;
+        return NULL;
     }
     module = PyType_GetModuleByDef(type, &trcap_py_module);
     if (module == NULL) {
-        goto error;
+        return NULL;
     }
-    self = (KeyObject *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        goto error;
-    }
-    if (trcap_py_prepare_key(get_state(module), args[0], name, &self->key) < 0) {
-        goto error;
-    }
-    return (PyObject *)self;
-
-error:
-    Py_XDECREF(self);
-    return NULL;
+    return trcap_py_key_of(get_state(module), args[0], name);
 }
 
 static void

@@ -7,7 +7,8 @@
  * Every public name and docstring a user sees lives in the Python package;
  * this surface is private and kept small (twilio_trcap/_core.pyi types it):
  *
- *   Key.prepare(key, name)       a prepared HMAC-SHA256 key (key.c):
+ *   Key.prepare(key, name)       a prepared HMAC-SHA256 key, cached by
+ *                                a fingerprint of the key (key.c):
  *                                sign(header, payload) -> str;
  *                                mint_each(template, fields, field, values,
  *                                name) -> [str] (batch.c)
@@ -24,8 +25,10 @@
  *                                one policy's JSON, or its Template for a
  *                                URL given as template items (json_value.c)
  *   check_sid(value, name, prefixes=()) the sid rule, naming the argument (errors.c)
+ *   check_text(value, name)      the rule of other text arguments (errors.c)
  *   decode_jws(token, key, algorithms) -> (header, claims), verified
  *                                (decoder.c)
+ *   forget_keys()                empties the key cache (key.c)
  *   openssl_version, MAX_TOKEN_LENGTH, MAX_HEADER_LENGTH, MAX_JSON_DEPTH
  *                                constants (the last three the decoder's)
  *
@@ -35,6 +38,7 @@
 #include "module.h"
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "base64url.h"
 #include "json_reader.h"
@@ -51,6 +55,8 @@ static PyMethodDef core_functions[] = {
     {"policy_template", (PyCFunction)(void (*)(void))trcap_py_policy_template, METH_FASTCALL, trcap_py_policy_template_doc},
     {"decode_jws", (PyCFunction)(void (*)(void))trcap_py_decode_jws, METH_FASTCALL, trcap_py_decode_jws_doc},
     {"check_sid", (PyCFunction)(void (*)(void))trcap_py_check_sid, METH_FASTCALL, trcap_py_check_sid_doc},
+    {"check_text", (PyCFunction)(void (*)(void))trcap_py_check_text, METH_FASTCALL, trcap_py_check_text_doc},
+    {"forget_keys", trcap_py_forget_keys_function, METH_NOARGS, trcap_py_forget_keys_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -70,6 +76,12 @@ exec_digest(PyObject *module)
     state->mac_under_gil = EVP_MD_CTX_new();
     if (state->mac_under_gil == NULL) {
         PyErr_NoMemory();
+        return -1;
+    }
+    /* The key cache's fingerprint key (key.c): OpenSSL's CSPRNG, which
+     * reseeds itself in a forked child. */
+    if (RAND_bytes(state->fingerprint_key, (int)sizeof state->fingerprint_key) != 1) {
+        trcap_py_raise_openssl_error("making the key cache's random key");
         return -1;
     }
     (void)trcap_b64url_size(sizeof default_header - 1, &state->header_b64_length);  /* 36 */
@@ -154,6 +166,9 @@ core_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(state->malformed_error);
     Py_VISIT(state->signature_error);
     Py_VISIT(state->algorithm_error);
+    for (int i = 0; i < TRCAP_KEY_CACHE_SIZE; i++) {
+        Py_VISIT(state->key_cache[i].key);
+    }
     return 0;
 }
 
@@ -161,6 +176,7 @@ static int
 core_clear(PyObject *module)
 {
     module_state *state = get_state(module);
+    trcap_py_forget_keys(state);  /* first: a Key holds its type */
     Py_CLEAR(state->no_prefixes);
     Py_CLEAR(state->key_type);
     Py_CLEAR(state->minter_type);
@@ -180,6 +196,7 @@ core_free(void *module)
     state->sha256 = NULL;
     EVP_MD_CTX_free(state->mac_under_gil);  /* NULL-safe; OpenSSL wipes the last MAC's state */
     state->mac_under_gil = NULL;
+    OPENSSL_cleanse(state->fingerprint_key, sizeof state->fingerprint_key);
 }
 
 static PyModuleDef_Slot core_slots[] = {

@@ -18,12 +18,22 @@
 #include <openssl/opensslv.h>
 
 #include "hmac_sha256.h"
+#include "siphash.h"
 #include "text.h"
 #include "trcap_status.h"
 
 #if OPENSSL_VERSION_MAJOR < 3
 #error "twilio-trcap needs OpenSSL 3 (Debian: libssl-dev from bookworm or later)"
 #endif
+
+/* The key cache (key.c): the Keys of the last few distinct keys prepared,
+ * each found again by a fingerprint of the key (siphash.h), not the key. */
+#define TRCAP_KEY_CACHE_SIZE 8
+
+typedef struct {
+    unsigned char fingerprint[TRCAP_SIPHASH_SIZE];
+    PyObject *key;  /* a Key, owned; NULL: the slot is empty */
+} cached_key;
 
 typedef struct {
     EVP_MD *sha256;             /* fetched once, owned (every HMAC key) */
@@ -42,6 +52,11 @@ typedef struct {
     PyObject *malformed_error;
     PyObject *signature_error;
     PyObject *algorithm_error;
+    /* The key cache: the fingerprints' key (random, made at import, never
+     * shown), and the Keys, most recently used first.  Used under the GIL
+     * only; wiped by forget_keys() and when the module is freed. */
+    unsigned char fingerprint_key[TRCAP_SIPHASH_KEY_SIZE];
+    cached_key key_cache[TRCAP_KEY_CACHE_SIZE];
 } module_state;
 
 /* The module's definition (module.c), for PyType_GetModuleByDef. */
@@ -67,10 +82,20 @@ PyObject *trcap_py_sid_of(PyObject *value, PyObject *name, PyObject *prefixes);
 int trcap_py_check_sid_item(PyObject *value, const char *name, Py_ssize_t index, PyObject *prefixes);
 PyObject *trcap_py_check_sid(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 extern const char trcap_py_check_sid_doc[];
+PyObject *trcap_py_check_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+extern const char trcap_py_check_text_doc[];
 
 /* ---- key.c: a key argument -> a prepared HMAC-SHA256 key -------------- */
 
-int trcap_py_prepare_key(module_state *state, PyObject *key, const char *name, trcap_hmac_key *k);
+/* The Key of `key` (str or bytes; `name` in errors): the cached one when
+ * this key was prepared lately, else a new one, then cached.  New
+ * reference. */
+PyObject *trcap_py_key_of(module_state *state, PyObject *key, const char *name);
+/* Empties the key cache: a Key no object holds any more is freed (and its
+ * states wiped) now. */
+void trcap_py_forget_keys(module_state *state);
+PyObject *trcap_py_forget_keys_function(PyObject *module, PyObject *Py_UNUSED(ignored));
+extern const char trcap_py_forget_keys_doc[];
 
 /* ---- the module's functions, listed in module.c ----------------------- */
 
