@@ -28,7 +28,9 @@
  * makes two allocations; setting a key makes four.  Keeping the padded key
  * (K') instead and hashing its blocks at each MAC would save those four
  * for a key used once, but it would keep the key itself, not states
- * derived from it, in memory: not done.
+ * derived from it, in memory: not done.  A key used again is served
+ * instead by the glue's key cache (src/glue/key.c), which keeps the
+ * prepared states of the last few keys, found by a keyed fingerprint.
  *
  * OpenSSL holds the key material (the SHA-256 states after the key blocks,
  * which are as secret as the key) and wipes it when the context is freed:
