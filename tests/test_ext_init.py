@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import pickle
 import subprocess
 import sys
+import weakref
 
 import pytest
 
@@ -37,6 +39,24 @@ def test_fresh_import_gives_a_fresh_module() -> None:
     # is not a Key of the other.
     with pytest.raises(TypeError, match="key must be a Key"):
         other.Minter.create(_core.Key.prepare("k", "key"), (), other.Template(("tail",)), ())
+
+
+def test_a_module_copy_with_keys_in_its_cache_is_freed() -> None:
+    # The module's key cache holds Keys, each Key its type, the type its
+    # module: the collector must see that cycle (a Key is tracked), or the
+    # module, and the prepared states in its cache, would live forever.
+    spec = importlib.util.find_spec("twilio_trcap._core")
+    assert spec is not None and spec.loader is not None
+    other = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(other)
+    key = other.Key.prepare("k" * 32, "key")
+    assert key.sign(b'{"alg":"HS256","typ":"JWT"}', b"{}").count(".") == 2
+    gone = weakref.ref(other)
+    key_type = weakref.ref(other.Key)
+    del other, key
+    gc.collect()
+    assert gone() is None
+    assert key_type() is None
 
 
 def test_types_are_immutable_heap_types() -> None:

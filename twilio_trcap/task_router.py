@@ -85,8 +85,10 @@ class TaskRouterCapability(FieldsCapability):
 
     :param account_sid: the account the token is for (the ``iss`` claim).
     :param auth_token: the account's auth token (str or bytes): the HS256
-        key.  It is kept only inside the C core, wiped when this object is
-        freed, and never shown by ``repr``, ``str`` or an exception.
+        key.  It is kept only inside the C core, as OpenSSL's prepared
+        states, never shown by ``repr``, ``str`` or an exception, and wiped
+        once no object uses it and it has left the cache of the eight keys
+        prepared last (see :func:`twilio_trcap.forget_keys`).
     :param workspace_sid: the Workspace the Worker belongs to.
     :param worker_sid: the Worker the token is for.
     :param base_url: the TaskRouter API's base URL.

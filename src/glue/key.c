@@ -91,15 +91,22 @@ release_key_copy(unsigned char *copy, size_t size)
  * fingerprint only by chance, 2^-128 a pair, which no caller can raise
  * without the random bytes, and they never leave the process.
  *
- * What changes for secrets (docs/security.md, "Keys"): a Key's states are
+ * What changes for secrets (docs/security.md, "The auth token"): a Key's states are
  * wiped when the last object using it is freed *and* it has left the cache
  * (pushed out by newer keys, or by forget_keys()), or when the module is
- * freed.  Everything here runs under the GIL.  No Python code runs
- * between reading the cache and writing it: a Key is not tracked by the
- * garbage collector, so making one starts no collection (and no
- * finalizer), and freeing one runs no Python code.  The cache is looked up
- * again after a Key is made all the same, so that a change which let code
- * run there could not leave a stale slot behind. */
+ * freed.  Everything here runs under the GIL (see "The GIL" in module.c).
+ * Making a Key may start a garbage collection (a Key is tracked: see
+ * minter.h), and so run finalizers, which may prepare keys of their own or
+ * forget them all: the cache is looked up again after a Key is made, and a
+ * slot is emptied before the Key it held is released.  Freeing a Key runs
+ * no Python code.
+ *
+ * A lookup compares fingerprints with CRYPTO_memcmp and stops at the first
+ * match: how long it takes tells how recently a whole key was used, never
+ * anything about part of a key.
+ *
+ * If OpenSSL cannot make the random bytes at import, the cache is off
+ * (state->key_cache_off): every key is prepared anew, as before it. */
 
 /* The index of the fingerprint `fp` in the cache, or -1. */
 static int
@@ -152,6 +159,10 @@ trcap_py_key_of(module_state *state, PyObject *key, const char *name)
 
     if (key_bytes(key, name, &p, &n, &copy, &copy_size) < 0) {
         goto error;
+    }
+    if (state->key_cache_off) {
+        result = new_key(state, p, n);
+        goto error;  /* the way out: nothing else to do */
     }
     trcap_siphash(state->fingerprint_key, p, n, fp);
     at = cache_find(state, fp);
@@ -287,10 +298,18 @@ Key_prepare(PyTypeObject *type, PyObject *const *args, Py_ssize_t nargs)
     return trcap_py_key_of(get_state(module), args[0], name);
 }
 
+static int
+Key_traverse(KeyObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));  /* a heap type's instance holds its type */
+    return 0;
+}
+
 static void
 Key_dealloc(KeyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
     trcap_hmac_key_release(&self->key);  /* OpenSSL wipes the key states */
     tp->tp_free((PyObject *)self);
     Py_DECREF(tp);
@@ -388,6 +407,7 @@ PyDoc_STRVAR(Key_doc,
 
 static PyType_Slot Key_slots[] = {
     {Py_tp_dealloc, Key_dealloc},
+    {Py_tp_traverse, Key_traverse},
     {Py_tp_repr, trcap_py_signer_repr},
     {Py_tp_methods, Key_methods},
     {Py_tp_doc, (void *)Key_doc},
@@ -397,6 +417,7 @@ static PyType_Slot Key_slots[] = {
 PyType_Spec trcap_py_key_spec = {
     .name = "twilio_trcap._core.Key",
     .basicsize = sizeof(KeyObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION
+             | Py_TPFLAGS_HAVE_GC,
     .slots = Key_slots,
 };

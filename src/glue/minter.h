@@ -16,8 +16,9 @@
  * It signs a whole payload (sign) and batches (mint_each, batch.c).  A
  * Minter holds one; several Minters, and several threads, may share one,
  * since the prepared states are only read (each MAC runs in a context of
- * its own).  It holds no Python object, so it takes no part in garbage
- * collection.
+ * its own).  It holds its type, and its type the module, whose key cache
+ * holds Keys: so a Key is tracked by the garbage collector (traversing its
+ * type), or a module with a Key in its cache could never be freed.
  */
 typedef struct {
     PyObject_HEAD

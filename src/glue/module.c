@@ -38,6 +38,7 @@
 #include "module.h"
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
 
 #include "base64url.h"
@@ -78,11 +79,12 @@ exec_digest(PyObject *module)
         PyErr_NoMemory();
         return -1;
     }
-    /* The key cache's fingerprint key (key.c): OpenSSL's CSPRNG, which
-     * reseeds itself in a forked child. */
+    /* The key cache's fingerprint key (key.c), drawn once (a forked child
+     * inherits it with the cache).  The cache is only a saving: without
+     * random bytes it is off, and importing does not fail for it. */
     if (RAND_bytes(state->fingerprint_key, (int)sizeof state->fingerprint_key) != 1) {
-        trcap_py_raise_openssl_error("making the key cache's random key");
-        return -1;
+        ERR_clear_error();
+        state->key_cache_off = 1;
     }
     (void)trcap_b64url_size(sizeof default_header - 1, &state->header_b64_length);  /* 36 */
     (void)trcap_b64url_encode(state->header_b64, (const unsigned char *)default_header,
@@ -206,7 +208,7 @@ static PyModuleDef_Slot core_slots[] = {
     {Py_mod_exec, exec_decoder},
 #ifdef Py_mod_gil
     /* The GIL.  Py_MOD_GIL_USED: a free-threaded CPython (3.13t+) turns
-     * the GIL back on when it imports us, because two things here are
+     * the GIL back on when it imports us, because three things here are
      * used by one thread at a time only because it holds the GIL:
      *   - module_state.mac_under_gil, the MAC context of every token signed
      *     under the GIL (Minter.mint, Key.sign) and of the decoder's
@@ -215,7 +217,9 @@ static PyModuleDef_Slot core_slots[] = {
      *     allocated before), so one context per interpreter serves them
      *     all and saves each object one of its own;
      *   - every Minter's mutable state (its policy list, a re-mint's
-     *     prepared prefix and suffix).
+     *     prepared prefix and suffix);
+     *   - the key cache (module_state.key_cache, key.c), whose lookups,
+     *     insertions and evictions are unlocked.
      * Key.mint_each makes a MAC context of its own, which is why it may
      * release the GIL; a Key is read-only once made.  Untested without the
      * GIL, so not claimed: docs/distribution.md, "Threads and the GIL". */

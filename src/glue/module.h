@@ -52,11 +52,15 @@ typedef struct {
     PyObject *malformed_error;
     PyObject *signature_error;
     PyObject *algorithm_error;
-    /* The key cache: the fingerprints' key (random, made at import, never
-     * shown), and the Keys, most recently used first.  Used under the GIL
-     * only; wiped by forget_keys() and when the module is freed. */
+    /* The key cache (key.c): the fingerprints' key (random, made at import,
+     * never shown, wiped when the module is freed), and the Keys, most
+     * recently used first (released, and their fingerprints wiped, by
+     * forget_keys() and when the module is cleared).  Used under the GIL
+     * only.  key_cache_off: OpenSSL could not make the random bytes, so
+     * every key is prepared anew. */
     unsigned char fingerprint_key[TRCAP_SIPHASH_KEY_SIZE];
     cached_key key_cache[TRCAP_KEY_CACHE_SIZE];
+    int key_cache_off;
 } module_state;
 
 /* The module's definition (module.c), for PyType_GetModuleByDef. */
