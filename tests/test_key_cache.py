@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime
 import gc
 import hmac
+import os
+import subprocess
 import sys
 import threading
 import warnings
@@ -237,6 +239,29 @@ def test_forget_keys_is_public_documented_and_takes_no_arguments() -> None:
     assert "forget_keys" in twilio_trcap.__all__
     with pytest.raises(TypeError):
         twilio_trcap.forget_keys(1)  # type: ignore[call-arg]
+
+
+def test_without_random_bytes_the_cache_is_off_and_the_import_still_works(tmp_path) -> None:
+    # An OpenSSL configured with a random generator that does not exist
+    # cannot make the fingerprint key: importing must still work, every key
+    # is prepared anew, and tokens are still right.
+    conf = tmp_path / "openssl.cnf"
+    conf.write_text(
+        "openssl_conf = openssl_init\n[openssl_init]\nrandom = random_section\n"
+        "[random_section]\nrandom = NO-SUCH-DRBG\n"
+    )
+    script = (
+        "from twilio_trcap import _core\n"
+        "a = _core.Key.prepare('k' * 32, 'key'); b = _core.Key.prepare('k' * 32, 'key')\n"
+        "print(a is b, a.sign(b'{\"alg\":\"HS256\",\"typ\":\"JWT\"}', b'{\"iss\":\"AC1\",\"exp\":2000000000}'))\n"
+    )
+    env = {**os.environ, "OPENSSL_CONF": str(conf)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    same, token = done.stdout.split()
+    assert same == "False"
+    assert token == pyjwt_token("k" * 32)
 
 
 # ---- check_text: the rule of text arguments that are not sids ----------------
