@@ -4,22 +4,28 @@
 
 #include "siphash.h"
 
-static uint64_t
+/* Little-endian loads and stores written out byte by byte: compilers turn
+ * them into one load or store on little-endian CPUs (and a byte swap on
+ * big-endian ones), with no alignment assumed. */
+static inline uint64_t
 load64_le(const unsigned char *p)
 {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) {
-        v = (v << 8) | p[i];
-    }
-    return v;
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24
+           | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48
+           | (uint64_t)p[7] << 56;
 }
 
-static void
+static inline void
 store64_le(unsigned char *p, uint64_t v)
 {
-    for (int i = 0; i < 8; i++) {
-        p[i] = (unsigned char)(v >> (8 * i));
-    }
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+    p[4] = (unsigned char)(v >> 32);
+    p[5] = (unsigned char)(v >> 40);
+    p[6] = (unsigned char)(v >> 48);
+    p[7] = (unsigned char)(v >> 56);
 }
 
 static inline uint64_t
@@ -73,35 +79,31 @@ trcap_siphash(const unsigned char key[TRCAP_SIPHASH_KEY_SIZE],
               const unsigned char *in, size_t n,
               unsigned char out[TRCAP_SIPHASH_SIZE])
 {
-    uint64_t k0 = load64_le(key), k1 = load64_le(key + 8);
-    uint64_t v[4] = {
-        UINT64_C(0x736f6d6570736575) ^ k0,
-        UINT64_C(0x646f72616e646f6d) ^ k1 ^ 0xee,  /* 0xee: the 128-bit output */
-        UINT64_C(0x6c7967656e657261) ^ k0,
-        UINT64_C(0x7465646279746573) ^ k1,
-    };
-    unsigned char last[8] = {0};
+    /* What depends on the key or the message, in one place to wipe. */
+    struct {
+        uint64_t k0, k1, v[4];
+        unsigned char last[8];
+    } s = {0, 0, {0, 0, 0, 0}, {0}};
     size_t whole = n - n % 8;
-    uint64_t m;
 
+    s.k0 = load64_le(key);
+    s.k1 = load64_le(key + 8);
+    s.v[0] = UINT64_C(0x736f6d6570736575) ^ s.k0;
+    s.v[1] = UINT64_C(0x646f72616e646f6d) ^ s.k1 ^ 0xee;  /* 0xee: the 128-bit output */
+    s.v[2] = UINT64_C(0x6c7967656e657261) ^ s.k0;
+    s.v[3] = UINT64_C(0x7465646279746573) ^ s.k1;
     for (size_t i = 0; i < whole; i += 8) {
-        sip_compress(v, load64_le(in + i));
+        sip_compress(s.v, load64_le(in + i));
     }
     /* The last word: the 0-7 bytes left, and the length's low byte on top. */
     for (size_t i = whole; i < n; i++) {
-        last[i - whole] = in[i];
+        s.last[i - whole] = in[i];
     }
-    last[7] = (unsigned char)n;
-    m = load64_le(last);
-    sip_compress(v, m);
-    v[2] ^= 0xee;
-    store64_le(out, sip_finalize(v));
-    v[1] ^= 0xdd;
-    store64_le(out + 8, sip_finalize(v));
-
-    OPENSSL_cleanse(v, sizeof v);
-    OPENSSL_cleanse(&k0, sizeof k0);
-    OPENSSL_cleanse(&k1, sizeof k1);
-    OPENSSL_cleanse(&m, sizeof m);
-    OPENSSL_cleanse(last, sizeof last);
+    s.last[7] = (unsigned char)n;
+    sip_compress(s.v, load64_le(s.last));
+    s.v[2] ^= 0xee;
+    store64_le(out, sip_finalize(s.v));
+    s.v[1] ^= 0xdd;
+    store64_le(out + 8, sip_finalize(s.v));
+    OPENSSL_cleanse(&s, sizeof s);
 }

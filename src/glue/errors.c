@@ -135,11 +135,17 @@ sid_ok(PyObject *sid, PyObject *prefixes)
         return 0;
     }
     p = PyUnicode_1BYTE_DATA(sid);
+    /* Branch-free over the whole sid, so that compilers vectorise it: a
+     * byte is a digit, or a letter once folded to lower case (c | 0x20;
+     * unsigned subtraction makes each range one comparison). */
+    unsigned char bad = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         unsigned char c = p[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
-            return 0;
-        }
+        bad |= (unsigned char)(((unsigned char)(c - '0') > 9)
+                               & ((unsigned char)((c | 0x20) - 'a') > 25));
+    }
+    if (bad) {
+        return 0;
     }
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *prefix = PyTuple_GET_ITEM(prefixes, i);  /* borrowed: the tuple is held */
