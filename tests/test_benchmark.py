@@ -33,7 +33,7 @@ def test_a_tiny_run_prints_every_table_and_target() -> None:
         assert heading in out
     targets = out.split("## Targets")[1].split("## Memory")[0]
     rows = [line for line in targets.splitlines() if line.startswith("|")][2:]
-    assert len(rows) == 12  # after the header and the rule
+    assert len(rows) == 13  # after the header and the rule
     for row in rows:
         if "not measured" not in row:
             # The median of the per-round ratios, then their interquartile
