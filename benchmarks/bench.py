@@ -100,6 +100,27 @@ def ours_fresh() -> str:
     return capability.generate_token()
 
 
+#: Auth tokens used in turn by ours_fresh_new_key: twice as many as the core's
+#: key cache holds, so that every request prepares its key anew.
+NEW_KEYS = tuple(f"auth-token-{i:02d}-" + "f" * 19 for i in range(16))
+
+
+def ours_fresh_new_key() -> Callable[[], str]:
+    """The fresh request with a key the core's key cache does not hold (16
+    auth tokens in turn, against the cache's 8): what keying HMAC-SHA256
+    costs a request when the cache cannot serve it."""
+    keys = itertools.cycle(NEW_KEYS)
+
+    def fresh() -> str:
+        capability = TaskRouterCapability(ACCOUNT, next(keys), WORKSPACE, WORKER)
+        capability.allow_worker_fetch_attributes()
+        capability.allow_worker_activity_updates()
+        capability.allow_task_reservation_updates()
+        return capability.generate_token()
+
+    return fresh
+
+
 def ours_core_only() -> Callable[[], str]:
     """The fresh request's C calls without the Python class around them:
     what the class costs is the difference (a profile aid, not a peer)."""
@@ -491,21 +512,56 @@ def mint_many_runner(threads: int, workers: int = SHIFT) -> ThreadPool:
     return ThreadPool(threads, call)
 
 
-#: The stdlib call of the same shape as a mint_many() call of SHIFT workers:
-#: Python code holding the GIL for about as long as that call's GIL-held part
-#: (checking and measuring the sids, allocating the tokens, building the list
-#: and freeing the last one: about 35 us here), then hashlib hashing without
-#: the GIL for about as long as the call's GIL-free part.  Two threads of it
-#: show what CPython's GIL hand-off allows that shape, with no twilio-trcap
-#: code involved.
-GIL_SHAPE_DATA = b"x" * 700_000
+class GilShape:
+    """A stdlib-only call of the same shape as a mint_many() call of SHIFT
+    workers in a pool thread: Python code that holds the GIL for about as
+    long as that call's GIL-held part, then hashlib hashing without the GIL
+    for about as long as its GIL-free part.  Two threads of it show what
+    CPython's GIL hand-off allows that shape, with no twilio-trcap code
+    involved.
 
+    The two parts were measured with a build of the core instrumented with
+    clock_gettime around the GIL release (not committed): in a pool
+    thread, mint_many() of 256 spends about 15 us in the core before
+    releasing the GIL, about 4 us in its Python wrapper, and the caller
+    about 10-33 us freeing the previous call's 256 tokens, all with the
+    GIL; and 430-475 us writing and signing without it.  HELD and FREE
+    are round figures of those; both parts are calibrated here, at start,
+    and the report gives what they measured."""
 
-def gil_shape_call() -> None:
-    x = 0
-    for i in range(800):
-        x += i
-    hashlib.sha256(GIL_SHAPE_DATA).digest()
+    HELD = 35e-6
+    FREE = 450e-6
+
+    def __init__(self) -> None:
+        self.spins = self._scale(lambda n: self._spin(n), 2000, self.HELD)
+        size = self._scale(lambda n: hashlib.sha256(b"x" * n).digest(), 1 << 20, self.FREE)
+        self.data = b"x" * size
+        self.held_us = self._best(lambda: self._spin(self.spins)) * 1e6
+        self.free_us = self._best(lambda: hashlib.sha256(self.data).digest()) * 1e6
+
+    @staticmethod
+    def _spin(n: int) -> int:
+        x = 0
+        for i in range(n):
+            x += i
+        return x
+
+    @staticmethod
+    def _best(f: Callable[[], object]) -> float:
+        times = []
+        for _ in range(21):
+            t0 = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times)
+
+    @classmethod
+    def _scale(cls, f: Callable[[int], object], n: int, target: float) -> int:
+        return max(1, int(n * target / cls._best(lambda: f(n))))
+
+    def __call__(self) -> None:
+        self._spin(self.spins)
+        hashlib.sha256(self.data).digest()
 
 
 # ---------------------------------------------------------------------------
@@ -733,10 +789,13 @@ def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, in
     }
 
     pools = [mint_many_runner(threads, n) for n in (SHIFT, BIG_SHIFT) for threads in (1, 2)]
-    pools += [ThreadPool(threads, gil_shape_call) for threads in (1, 2)]
+    gil_shape = GilShape()
+    pools += [ThreadPool(threads, gil_shape) for threads in (1, 2)]
     workers += pools
     cases = [
         Case("fresh", "twilio_trcap: construct + 3 permissions + `generate_token()`", loop(ours_fresh)),
+        Case("fresh_new_key", "twilio_trcap: the same, with a key the key cache does not hold "
+             f"({len(NEW_KEYS)} auth tokens in turn)", loop(ours_fresh_new_key())),
         Case("fresh_core", "twilio_trcap's C calls alone (no Python class): `Key.prepare` + `Minter.create` "
              "+ 3 `add_policy` + `mint`", loop(ours_core_only())),
         Case("fresh_pyjwt", "PyJWT `jwt.encode` of the same payload",
@@ -760,6 +819,8 @@ def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, in
              sample_scale=POOL_SAMPLE_SCALE),
         Case("many_2", f"`mint_many()` of {SHIFT} workers, 2 threads", pools[1], per_op=SHIFT,
              sample_scale=POOL_SAMPLE_SCALE),
+        Case("many_2_short", f"`mint_many()` of {SHIFT} workers, 2 threads, samples of the "
+             "default length (see below)", pools[1], per_op=SHIFT),
         Case("many_big_1", f"`mint_many()` of {BIG_SHIFT:,} workers, 1 thread", pools[2],
              per_op=BIG_SHIFT, sample_scale=POOL_SAMPLE_SCALE),
         Case("many_big_2", f"`mint_many()` of {BIG_SHIFT:,} workers, 2 threads", pools[3],
@@ -767,8 +828,9 @@ def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, in
         Case("many_hmac_digest", "`hmac.digest` over one of those tokens' signing input",
              loop(lambda: hmac.digest(key, many_input, "sha256"))),
         Case("gil_shape_1", f"stdlib only, a call of the same shape as a `mint_many()` of {SHIFT}: "
-             "35 µs of Python holding the GIL, then `hashlib.sha256` of 700 kB without it; 1 thread",
-             pools[4], sample_scale=POOL_SAMPLE_SCALE),
+             f"{gil_shape.held_us:.0f} µs of Python holding the GIL, then `hashlib.sha256` for "
+             f"{gil_shape.free_us:.0f} µs without it; 1 thread", pools[4],
+             sample_scale=POOL_SAMPLE_SCALE),
         Case("gil_shape_2", "the same, 2 threads", pools[5], sample_scale=POOL_SAMPLE_SCALE),
         Case("access_token", "twilio_trcap: `AccessToken.to_jwt()` again, no grant",
              loop(access.to_jwt)),
@@ -867,8 +929,10 @@ def render(run: Run) -> str:
     table(
         "A fresh request",
         f"Construct, the three documented permissions, one token: {s['policies']} policies, "
-        f"a {s['token']:,}-character token, a {s['input']:,}-byte signing input.",
-        [("fresh", ""), ("fresh_core", ""), ("fresh_twilio4", ""), ("fresh_twilio", ""),
+        f"a {s['token']:,}-character token, a {s['input']:,}-byte signing input. Every request "
+        "but the second row's uses one auth token, as a server minting for one account does: "
+        "the core's key cache serves its prepared key (docs/security.md).",
+        [("fresh", ""), ("fresh_new_key", ""), ("fresh_core", ""), ("fresh_twilio4", ""), ("fresh_twilio", ""),
          ("fresh_twilio9", ""),
          ("fresh_pyjwt", ""), ("hmac_digest", ""), ("floor", ""), ("floor_md", ""),
          ("floor_2", ""), ("memcpy", "")],
@@ -892,8 +956,8 @@ def render(run: Run) -> str:
         f"`TaskRouterCapability.mint_many()` for {SHIFT} and for {BIG_SHIFT:,} worker sids "
         "with the three permissions, per token; with 2 threads each thread mints its own list "
         "(time per token = wall time / tokens of both).",
-        [("many_1", ""), ("many_2", ""), ("many_big_1", ""), ("many_big_2", ""),
-         ("many_hmac_digest", ""), ("fresh", "")],
+        [("many_1", ""), ("many_2", ""), ("many_2_short", ""), ("many_big_1", ""),
+         ("many_big_2", ""), ("many_hmac_digest", ""), ("fresh", "")],
         "many_1", "1 thread",
     )
     table(
@@ -919,14 +983,18 @@ def render(run: Run) -> str:
         w("| share | µs | × floor |")
         w("| --- | ---: | ---: |")
         w(f"| the floor: hashing the signing input | {floor:.3f} | 1.00 |")
-        w(f"| the core's calls beyond it (the \"C calls alone\" row, Python calls to them included): preparing "
-          f"the key (two SHA-256 blocks, four OpenSSL contexts), escaping the fields, writing "
-          f"and base64url-encoding the payload, allocating and freeing | {core - floor:.3f} | "
+        w(f"| the core's calls beyond it (the \"C calls alone\" row, Python calls to them "
+          f"included): the key found in the key cache, escaping the fields, writing and "
+          f"base64url-encoding the payload, allocating and freeing | {core - floor:.3f} | "
           f"{(core - floor) / floor:.2f} |")
         w(f"| the Python class: constructing the object, three method calls, "
           f"`generate_token`'s checks and clock, freeing the object | {fresh - core:.3f} | "
           f"{(fresh - core) / floor:.2f} |")
         w(f"| total | {fresh:.3f} | {fresh / floor:.2f} |")
+        new_key = c["fresh_new_key"].median_us
+        if new_key is not None:
+            w(f"| (with a key not in the cache: preparing it, two SHA-256 blocks and four OpenSSL "
+              f"contexts, and freeing it) | {new_key:.3f} | {new_key / floor:.2f} |")
         w("")
         w("To see the split by function: `perf record -e cpu-clock python -c \"import sys; "
           "sys.path.insert(0, 'benchmarks'); import bench, collections; "
@@ -981,17 +1049,18 @@ def render(run: Run) -> str:
           f"1, per-round ratios): {ceiling}.\n")
     shape = ratio(c["gil_shape_1"], c["gil_shape_2"])
     if shape is not None:
-        w(f"Two threads of a stdlib-only call shaped like a `mint_many()` of {SHIFT} (about 35 µs "
-          "holding the GIL, then hashing without it), per-round speed-up over one thread: "
-          f"{shape}. It is the bound under the 256-worker row: what CPython's GIL hand-off "
-          "allows a call that holds the GIL for a while and then releases it. When two threads "
-          "start such calls at once, a thread that waits for the GIL sleeps, and if its wake-up "
-          "takes about as long as the other's GIL-free part it finds the GIL taken again, until "
-          "the switch interval (5 ms) forces a hand-off; for those milliseconds the threads run "
-          f"in turns. The thread cases' samples are therefore {POOL_SAMPLE_SCALE} times as long "
-          "as the others' (the C ceiling's too, which starts its threads per sample), so that "
-          "this start-up is a small part of each: with the default 0.02 s samples the 256-worker "
-          "share read 0.83-0.91 in seven full runs.\n")
+        label = c["gil_shape_1"].label.split(": ", 1)[1].rsplit("; ", 1)[0]
+        w(f"Two threads of a stdlib-only call shaped like a `mint_many()` of {SHIFT} ({label}), "
+          f"per-round speed-up over one thread: {shape}. It is the bound under the {SHIFT}-worker "
+          "row: what CPython's GIL hand-off allows a call that holds the GIL for a while and then "
+          "releases it. When two threads start such calls at once, a thread that waits for the "
+          "GIL sleeps, and if its wake-up takes about as long as the other's GIL-free part it "
+          "finds the GIL taken again, until the switch interval "
+          f"({sys.getswitchinterval() * 1e3:g} ms) forces a hand-off; for those milliseconds the "
+          f"threads run in turns. The thread cases' samples are therefore {POOL_SAMPLE_SCALE} "
+          "times as long as the others' (the C ceiling's too, which starts its threads per "
+          "sample), so that this start-up is a small part of each; the row of "
+          f"`mint_many()` of {SHIFT} in 2 threads with samples of the default length shows it.\n")
 
     m = run.memory
     w("## Memory\n")

@@ -148,10 +148,11 @@ def test_hostile_str_subclass_keys_run_no_method_and_share_the_plain_keys_entry(
 
 
 def test_finalizers_that_prepare_and_forget_keys_mid_call() -> None:
-    # A collection after nearly every allocation, each running finalizers
-    # that prepare other keys and empty the cache between (and, were a Key
-    # tracked by the collector, inside) the caller's calls: every token must
-    # still be signed with its own key.
+    # A collection after nearly every allocation (on 3.11 inside Key.prepare
+    # too, when it makes a Key), each running finalizers that prepare other
+    # keys, prepare the very key the caller is preparing, and empty the
+    # cache: every token must still be signed with its own key, and the
+    # cache must still work as an LRU afterwards.
     class Meddler:
         def __init__(self, n: int) -> None:
             self.n = n
@@ -159,6 +160,7 @@ def test_finalizers_that_prepare_and_forget_keys_mid_call() -> None:
 
         def __del__(self) -> None:
             _core.Key.prepare(f"finalizer-{self.n % 11}", "key")
+            _core.Key.prepare(f"caller-{self.n % 13}", "key")
             if self.n % 3 == 0:
                 _core.forget_keys()
 
@@ -172,6 +174,15 @@ def test_finalizers_that_prepare_and_forget_keys_mid_call() -> None:
     finally:
         gc.set_threshold(*old)
         gc.collect()
+    # The key prepared last is found again after seven other distinct keys,
+    # and pushed out by the eighth.
+    last = _core.Key.prepare("caller-last", "key")
+    for i in range(CACHE_SIZE - 1):
+        _core.Key.prepare(f"other-{i}", "key")
+    assert _core.Key.prepare("caller-last", "key") is last
+    for i in range(CACHE_SIZE):
+        _core.Key.prepare(f"newer-{i}", "key")
+    assert _core.Key.prepare("caller-last", "key") is not last
 
 
 def test_threads_preparing_keys_at_once_each_sign_with_their_own() -> None:
@@ -257,11 +268,35 @@ def test_without_random_bytes_the_cache_is_off_and_the_import_still_works(tmp_pa
     )
     env = {**os.environ, "OPENSSL_CONF": str(conf)}
     done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, cwd=tmp_path, check=True
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+        timeout=120,
     )
     same, token = done.stdout.split()
     assert same == "False"
     assert token == pyjwt_token("k" * 32)
+
+
+# ---- the sid rule's character check, at every ASCII boundary ----------------
+
+
+@pytest.mark.parametrize("code", range(128))
+def test_the_sid_rule_takes_exactly_ascii_letters_and_digits(code: int) -> None:
+    # Branch-free in the core (errors.c, sid_ok): every ASCII character,
+    # the neighbours of each range ('/', ':', '@', '[', '`', '{', DEL) and
+    # the controls among them, in each position of a sid.
+    c = chr(code)
+    allowed = c.isascii() and c.isalnum()
+    for sid in (c, "WK" + c, c + "WK", "WK1" + c + "2" * 40):
+        if allowed:
+            assert _core.check_sid(sid, "worker_sid") == sid
+        else:
+            with pytest.raises(ValueError, match="worker_sid must"):
+                _core.check_sid(sid, "worker_sid")
 
 
 # ---- check_text: the rule of text arguments that are not sids ----------------

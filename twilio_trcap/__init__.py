@@ -76,7 +76,7 @@ def forget_keys() -> None:
     (auth tokens, API key secrets, decoding keys) and gives a key used again
     its prepared form back.  It keeps them as OpenSSL's SHA-256 states after
     the key blocks, found by a keyed fingerprint, never as the key itself;
-    see docs/security.md, "Keys".
+    see docs/security.md, "The auth token".
 
     ``forget_keys()`` empties that cache: the states of a key no live object
     uses are wiped now rather than when newer keys push them out.  Call it
@@ -85,6 +85,7 @@ def forget_keys() -> None:
     keep working; the next use of a key prepares it again.
     """
     _core.forget_keys()
+
 
 __all__ = [
     "OPTIONAL",

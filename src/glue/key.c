@@ -148,22 +148,15 @@ new_key(module_state *state, const unsigned char *p, size_t n)
     return (PyObject *)self;
 }
 
-PyObject *
-trcap_py_key_of(module_state *state, PyObject *key, const char *name)
+/* The Key of the bytes p[0..n): the cached one, or a new one, then cached.
+ * New reference. */
+static PyObject *
+cached_key_of(module_state *state, const unsigned char *p, size_t n)
 {
-    unsigned char fp[TRCAP_SIPHASH_SIZE], *copy;
-    size_t copy_size, n;
-    const unsigned char *p;
+    unsigned char fp[TRCAP_SIPHASH_SIZE];
     PyObject *result = NULL, *made = NULL, *evicted;
     int at;
 
-    if (key_bytes(key, name, &p, &n, &copy, &copy_size) < 0) {
-        goto error;
-    }
-    if (state->key_cache_off) {
-        result = new_key(state, p, n);
-        goto error;  /* the way out: nothing else to do */
-    }
     trcap_siphash(state->fingerprint_key, p, n, fp);
     at = cache_find(state, fp);
     if (at < 0) {
@@ -193,7 +186,24 @@ trcap_py_key_of(module_state *state, PyObject *key, const char *name)
 error:
     Py_XDECREF(made);  /* NULL unless the key was cached meanwhile */
     OPENSSL_cleanse(fp, sizeof fp);
-    release_key_copy(copy, copy_size);
+    return result;
+}
+
+PyObject *
+trcap_py_key_of(module_state *state, PyObject *key, const char *name)
+{
+    unsigned char *copy;
+    size_t copy_size, n;
+    const unsigned char *p;
+    PyObject *result = NULL;
+
+    if (key_bytes(key, name, &p, &n, &copy, &copy_size) < 0) {
+        goto error;
+    }
+    result = state->key_cache_off ? new_key(state, p, n) : cached_key_of(state, p, n);
+
+error:
+    release_key_copy(copy, copy_size);  /* NULL-safe: key_bytes sets it first */
     return result;
 }
 
@@ -402,8 +412,9 @@ static PyMethodDef Key_methods[] = {
 
 PyDoc_STRVAR(Key_doc,
 "A prepared HMAC-SHA256 key, kept only inside OpenSSL's SHA-256 states\n"
-"and wiped when the object is freed; made by Key.prepare().  Immutable:\n"
-"Minters and threads may share one.");
+"and wiped when the object is freed; made by Key.prepare(), which keeps\n"
+"the Keys of the last eight keys (see forget_keys).  Immutable: Minters\n"
+"and threads may share one.");
 
 static PyType_Slot Key_slots[] = {
     {Py_tp_dealloc, Key_dealloc},
