@@ -256,12 +256,6 @@ class Case:
     run: Runner | None  # None: not available (see note)
     note: str = ""
     per_op: int = 1  # operations (tokens) per loop
-    #: Samples at least this many times the run's sample time.  Two threads
-    #: released at once by a barrier contend for the GIL as a sample starts:
-    #: a waiting thread that misses a hand-off sleeps until CPython's switch
-    #: interval (5 ms) forces one, and for a few milliseconds the threads
-    #: run in turns.  Longer samples keep that start-up a small part of each.
-    sample_scale: int = 1
     loops: int = 0
     samples: list[float] = field(default_factory=list)
 
@@ -313,7 +307,7 @@ def measure(cases: list[Case], repeats: int, sample_time: float) -> None:
     live = [c for c in cases if c.run is not None]
     for case in live:
         case.run(max(1, case.loops))  # warm up
-        calibrate(case, sample_time * case.sample_scale)
+        calibrate(case, sample_time)
     for r in range(repeats):
         shift = r % len(live)
         for case in live[shift:] + live[:shift]:
@@ -432,11 +426,6 @@ def remote(worker: LineWorker, request: Callable[[int], str]) -> Runner:
 # ---------------------------------------------------------------------------
 # Many workers, two threads
 # ---------------------------------------------------------------------------
-
-
-#: The thread-pool cases' samples are this many times the run's sample time
-#: (Case.sample_scale says why).
-POOL_SAMPLE_SCALE = 5
 
 
 def shift_sids(n: int) -> list[str]:
@@ -815,23 +804,18 @@ def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, in
              loop(big.generate_token)),
         Case("big_hmac_digest", "`hmac.digest` over that token's signing input",
              loop(lambda: hmac.digest(key, big_input, "sha256"))),
-        Case("many_1", f"`mint_many()` of {SHIFT} workers, 1 thread", pools[0], per_op=SHIFT,
-             sample_scale=POOL_SAMPLE_SCALE),
-        Case("many_2", f"`mint_many()` of {SHIFT} workers, 2 threads", pools[1], per_op=SHIFT,
-             sample_scale=POOL_SAMPLE_SCALE),
-        Case("many_2_short", f"`mint_many()` of {SHIFT} workers, 2 threads, samples of the "
-             "default length (see below)", pools[1], per_op=SHIFT),
+        Case("many_1", f"`mint_many()` of {SHIFT} workers, 1 thread", pools[0], per_op=SHIFT),
+        Case("many_2", f"`mint_many()` of {SHIFT} workers, 2 threads", pools[1], per_op=SHIFT),
         Case("many_big_1", f"`mint_many()` of {BIG_SHIFT:,} workers, 1 thread", pools[2],
-             per_op=BIG_SHIFT, sample_scale=POOL_SAMPLE_SCALE),
+             per_op=BIG_SHIFT),
         Case("many_big_2", f"`mint_many()` of {BIG_SHIFT:,} workers, 2 threads", pools[3],
-             per_op=BIG_SHIFT, sample_scale=POOL_SAMPLE_SCALE),
+             per_op=BIG_SHIFT),
         Case("many_hmac_digest", "`hmac.digest` over one of those tokens' signing input",
              loop(lambda: hmac.digest(key, many_input, "sha256"))),
         Case("gil_shape_1", f"stdlib only, a call of the same shape as a `mint_many()` of {SHIFT}: "
              f"{gil_shape.held_us:.0f} µs of Python holding the GIL, then `hashlib.sha256` for "
-             f"{gil_shape.free_us:.0f} µs without it; 1 thread", pools[4],
-             sample_scale=POOL_SAMPLE_SCALE),
-        Case("gil_shape_2", "the same, 2 threads", pools[5], sample_scale=POOL_SAMPLE_SCALE),
+             f"{gil_shape.free_us:.0f} µs without it; 1 thread", pools[4]),
+        Case("gil_shape_2", "the same, 2 threads", pools[5]),
         Case("access_token", "twilio_trcap: `AccessToken.to_jwt()` again, no grant",
              loop(access.to_jwt)),
         Case("access_token_grant", "twilio_trcap: `AccessToken.to_jwt()` again, a TaskRouter "
@@ -853,10 +837,7 @@ def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, in
          "key prepared once: what hashing it again costs"),
     ]:
         run = None if floor is None else remote(floor, lambda n, w=what, i=index: f"{w} {i} {n}")
-        # The two-thread ceiling starts its threads per sample: long samples,
-        # as for the thread pools, keep that start a small part of it.
-        scale = POOL_SAMPLE_SCALE if what == "mac2" else 1
-        cases.append(Case(name, label, run, why, sample_scale=scale))
+        cases.append(Case(name, label, run, why))
 
     tw4, tw4_note = start_twilio4(args)
     if tw4 is not None:
@@ -956,8 +937,8 @@ def render(run: Run) -> str:
         f"`TaskRouterCapability.mint_many()` for {SHIFT} and for {BIG_SHIFT:,} worker sids "
         "with the three permissions, per token; with 2 threads each thread mints its own list "
         "(time per token = wall time / tokens of both).",
-        [("many_1", ""), ("many_2", ""), ("many_2_short", ""), ("many_big_1", ""),
-         ("many_big_2", ""), ("many_hmac_digest", ""), ("fresh", "")],
+        [("many_1", ""), ("many_2", ""), ("many_big_1", ""), ("many_big_2", ""),
+         ("many_hmac_digest", ""), ("fresh", "")],
         "many_1", "1 thread",
     )
     table(
@@ -1053,14 +1034,11 @@ def render(run: Run) -> str:
         w(f"Two threads of a stdlib-only call shaped like a `mint_many()` of {SHIFT} ({label}), "
           f"per-round speed-up over one thread: {shape}. It is the bound under the {SHIFT}-worker "
           "row: what CPython's GIL hand-off allows a call that holds the GIL for a while and then "
-          "releases it. When two threads start such calls at once, a thread that waits for the "
-          "GIL sleeps, and if its wake-up takes about as long as the other's GIL-free part it "
-          "finds the GIL taken again, until the switch interval "
-          f"({sys.getswitchinterval() * 1e3:g} ms) forces a hand-off; for those milliseconds the "
-          f"threads run in turns. The thread cases' samples are therefore {POOL_SAMPLE_SCALE} "
-          "times as long as the others' (the C ceiling's too, which starts its threads per "
-          "sample), so that this start-up is a small part of each; the row of "
-          f"`mint_many()` of {SHIFT} in 2 threads with samples of the default length shows it.\n")
+          "releases it. A thread that waits for the GIL sleeps; if its wake-up takes about as "
+          "long as the other thread's GIL-free part, it finds the GIL taken again and sleeps on "
+          f"until the switch interval ({sys.getswitchinterval() * 1e3:g} ms) forces a hand-off, "
+          "and for those milliseconds the two threads run in turns. When this row falls short "
+          "of 0.9, the 256-worker row cannot be held to it either.\n")
 
     m = run.memory
     w("## Memory\n")
