@@ -48,6 +48,18 @@ def test_equals_one_capability_per_worker(chosen: tuple[bool, bool, bool]) -> No
     assert tokens[7] == pyjwt_reencode(tokens[7], KEY)
 
 
+def test_sids_of_changing_lengths_in_one_batch() -> None:
+    # The core lays a batch's payload out once per sid length and patches
+    # each sid into it while the length stays the same: runs of equal
+    # lengths, changes back and forth, and a single short sid between long
+    # ones must each give the token a capability of its own gives.
+    lengths = [34, 34, 34, 5, 5, 34, 3, 34, 34, 1, 60, 60, 34]
+    sids = [("WK" + f"{i:x}" * 60)[:n] for i, n in enumerate(lengths)]
+    flags = dict.fromkeys(FLAGS, True)
+    tokens = TaskRouterCapability.mint_many(ACCOUNT, KEY, WORKSPACE, sids, now=NOW, **flags)
+    assert tokens == one_by_one(sids, flags)
+
+
 @given(
     sids=st.lists(sid_text("WK"), max_size=12),
     ttl=st.integers(min_value=0, max_value=10**8),

@@ -15,7 +15,7 @@
 typedef struct {
     trcap_part *parts;       /* the template's parts; the varying field's re-pointed per value */
     size_t nparts;
-    size_t *varying_at;         /* indices of the parts that are the varying field */
+    size_t *varying_at;      /* indices of the parts that are the varying field, ascending */
     size_t nvarying;
     trcap_text *values;      /* views of the values' storage (kept alive by a tuple) */
     size_t base_size;        /* payload bytes but the varying field */
@@ -26,7 +26,30 @@ typedef struct {
     size_t made;
     size_t count;
     unsigned char *scratch;  /* room for the largest escaped value */
+    /* The payload laid out once for values of one escaped length, then
+     * patched per value: Twilio's sids all have one length, so a batch
+     * copies one block per token instead of its ~50 parts. */
+    unsigned char *rendered;  /* room for the largest payload */
+    size_t *varying_offset;   /* where each varying part starts in it */
 } batch;
+
+/* Writes every token; runs without the GIL, so it touches no Python
+ * object but the str storage it was handed. */
+/* Lays the payload out in b->rendered with every varying part `escaped`
+ * bytes long (the parts already point at the value), noting where each
+ * varying part starts. */
+static void
+render(batch *b)
+{
+    unsigned char *p = b->rendered;
+    size_t v = 0;
+    for (size_t k = 0; k < b->nparts; k++) {
+        if (v < b->nvarying && b->varying_at[v] == k) {
+            b->varying_offset[v++] = (size_t)(p - b->rendered);
+        }
+        p = trcap_payload_write(p, &b->parts[k], 1);
+    }
+}
 
 /* Writes every token; runs without the GIL, so it touches no Python
  * object but the str storage it was handed. */
@@ -36,6 +59,7 @@ write_batch(batch *b, const unsigned char *header_b64, size_t header_b64_length,
 {
     trcap_status st = TRCAP_OK;
     EVP_MD_CTX *run = EVP_MD_CTX_new();  /* this call's own: the module's is the GIL's */
+    size_t rendered_escaped = SIZE_MAX;  /* nothing rendered yet */
 
     if (run == NULL) {
         return TRCAP_ERR_NOMEM;
@@ -43,13 +67,24 @@ write_batch(batch *b, const unsigned char *header_b64, size_t header_b64_length,
     for (size_t i = 0; i < b->count && st == TRCAP_OK; i++) {
         unsigned char *q = trcap_json_string_write(b->scratch, &b->values[i]);
         size_t escaped = (size_t)(q - b->scratch) - 2;  /* inside the quotes */
-        for (size_t j = 0; j < b->nvarying; j++) {
-            b->parts[b->varying_at[j]] = trcap_text_part(b->scratch + 1, escaped);
+        size_t payload_size = b->base_size + b->nvarying * escaped;
+        trcap_part payload;
+        if (escaped != rendered_escaped) {
+            for (size_t j = 0; j < b->nvarying; j++) {
+                b->parts[b->varying_at[j]] = trcap_text_part(b->scratch + 1, escaped);
+            }
+            render(b);
+            rendered_escaped = escaped;
         }
+        else {
+            for (size_t j = 0; j < b->nvarying; j++) {
+                memcpy(b->rendered + b->varying_offset[j], b->scratch + 1, escaped);
+            }
+        }
+        payload = trcap_text_part(b->rendered, payload_size);
         /* Measured under the GIL: it cannot overflow now. */
         st = trcap_token_write(PyUnicode_1BYTE_DATA(b->tokens[i]), header_b64,
-                               header_b64_length, b->parts, b->nparts,
-                               b->base_size + b->nvarying * escaped, key, run);
+                               header_b64_length, &payload, 1, payload_size, key, run);
     }
     EVP_MD_CTX_free(run);
     return st;
@@ -72,7 +107,7 @@ trcap_py_key_mint_each(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
     PyObject *values = NULL, *result = NULL;
     trcap_part *fields = NULL;
     Py_ssize_t nfields = 0, varying;
-    size_t scratch_size = 2;
+    size_t scratch_size = 2, rendered_size = 1;
     trcap_status st;
 
     if (trcap_py_check_nargs("mint_each", nargs, 5) < 0 || trcap_py_check_str(args[4], "name") < 0) {
@@ -120,7 +155,9 @@ trcap_py_key_mint_each(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
     b.varying_at = PyMem_New(size_t, b.nparts ? b.nparts : 1);
     b.values = PyMem_New(trcap_text, b.count ? b.count : 1);
     b.tokens = PyMem_New(PyObject *, b.count ? b.count : 1);
-    if (b.parts == NULL || b.varying_at == NULL || b.values == NULL || b.tokens == NULL) {
+    b.varying_offset = PyMem_New(size_t, b.nparts ? b.nparts : 1);
+    if (b.parts == NULL || b.varying_at == NULL || b.values == NULL || b.tokens == NULL
+        || b.varying_offset == NULL) {
         PyErr_NoMemory();
         goto error;
     }
@@ -163,6 +200,9 @@ trcap_py_key_mint_each(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
         if (escaped > scratch_size) {
             scratch_size = escaped;
         }
+        if (payload_size > rendered_size) {
+            rendered_size = payload_size;
+        }
         b.tokens[i] = trcap_py_new_token(token_size);
         if (b.tokens[i] == NULL) {
             goto error;
@@ -170,7 +210,8 @@ trcap_py_key_mint_each(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
         b.made = i + 1;
     }
     b.scratch = PyMem_Malloc(scratch_size);
-    if (b.scratch == NULL) {
+    b.rendered = PyMem_Malloc(rendered_size);
+    if (b.scratch == NULL || b.rendered == NULL) {
         PyErr_NoMemory();
         goto error;
     }
@@ -202,6 +243,8 @@ done:
         Py_DECREF(b.tokens[i]);
     }
     PyMem_Free(b.scratch);
+    PyMem_Free(b.rendered);
+    PyMem_Free(b.varying_offset);
     PyMem_Free(b.parts);
     PyMem_Free(b.varying_at);
     PyMem_Free(b.values);
