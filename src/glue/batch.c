@@ -13,7 +13,8 @@
 
 /* What mint_each() needs once the GIL is released: plain C data only. */
 typedef struct {
-    trcap_part *parts;       /* the template's parts; the varying field's re-pointed per value */
+    trcap_part *parts;       /* the template's parts; the varying field's re-pointed when
+                              * a value's escaped length differs from the last one's */
     size_t nparts;
     size_t *varying_at;      /* indices of the parts that are the varying field, ascending */
     size_t nvarying;
@@ -33,8 +34,6 @@ typedef struct {
     size_t *varying_offset;   /* where each varying part starts in it */
 } batch;
 
-/* Writes every token; runs without the GIL, so it touches no Python
- * object but the str storage it was handed. */
 /* Lays the payload out in b->rendered with every varying part `escaped`
  * bytes long (the parts already point at the value), noting where each
  * varying part starts. */
