@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, NoReturn
 
 from . import _core
-from ._checks import check_sid
+from ._checks import check_fields
 from ._html import HtmlRepr
 from ._payload import (
     ACCOUNT,
@@ -187,9 +187,12 @@ class ChannelCapability(FieldsCapability):
         """The account, workspace and channel sids, checked; `channel_name`
         is the channel argument's name, `prefixes` the kinds of channel the
         class takes."""
-        account = check_sid(account_sid, "account_sid", ("AC",))
-        workspace = check_sid(workspace_sid, "workspace_sid", ("WS",))
-        channel = check_sid(channel_id, channel_name, prefixes)
+        account, workspace, channel = check_fields(
+            (("account_sid", ("AC",)), ("workspace_sid", ("WS",)), (channel_name, prefixes)),
+            account_sid,
+            workspace_sid,
+            channel_id,
+        )
         if channel.startswith("WS") and channel != workspace:
             # twilio 5.x accepted it and granted the Workspace's resource
             # with another Workspace's event channel.

@@ -7,8 +7,6 @@ token can carry an OverflowError.
 
 from __future__ import annotations
 
-import operator
-import time
 from typing import Final
 
 from . import _core
@@ -43,6 +41,13 @@ def exact_str(value: object, name: str) -> str:
 #: beside :data:`check_sid`: a fresh capability checks three of them.
 check_text: Final = _core.check_text
 
+#: check_fields(rules, *values): `values` as a tuple of exact strs, each
+#: checked by its rule in `rules`: ``(name, prefixes)`` is
+#: :data:`check_sid` with those prefixes, ``(name, None)``
+#: :data:`check_text`; the first value that breaks its rule raises that
+#: rule's error.  One call for a constructor's text arguments.
+check_fields: Final = _core.check_fields
+
 
 def check_key(value: object, name: str) -> str | bytes:
     """`value` as a non-empty exact str or bytes key, or the error naming
@@ -64,64 +69,34 @@ def check_key(value: object, name: str) -> str | bytes:
     return key
 
 
-def check_int(value: object, name: str) -> int:
-    """`value` as an int (anything with __index__ but bool)."""
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, not bool")
-    try:
-        return operator.index(value)  # type: ignore[arg-type]
-    except TypeError:
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}") from None
+# The time rules, one home for every generation: in the core (times.c),
+# because every mint runs expiry().  The clock is read through time.time(),
+# looked up at each read, so that freezegun and mock.patch("time.time")
+# freeze tokens as they froze twilio's.
 
+#: check_int(value, name): `value` as an int (anything with __index__ but
+#: bool), or a TypeError naming `name`.
+check_int: Final = _core.check_int
 
-def check_ttl(ttl: object) -> int:
-    """A time to live in whole seconds, zero or more."""
-    seconds = check_int(ttl, "ttl")
-    if seconds < 0:
-        raise ValueError(f"ttl must be zero or more seconds, not {seconds}")
-    return seconds
+#: check_ttl(ttl): a time to live in whole seconds, zero or more (a
+#: TypeError for another type, a ValueError for a negative one).
+check_ttl: Final = _core.check_ttl
 
+#: current_time(now): `now` (seconds since the epoch) checked as an int,
+#: or ``int(time.time())`` when it is None.
+current_time: Final = _core.current_time
 
-def current_time(now: object) -> int:
-    """`now` (seconds since the epoch) checked, or the current time."""
-    if now is None:
-        return int(time.time())
-    return check_int(now, "now")
+#: check_claim_time(value, name): `value` (an int) if a token can carry it
+#: as a time claim (a signed 64-bit integer), else an OverflowError naming
+#: `name`.
+check_claim_time: Final = _core.check_claim_time
 
-
-def check_claim_time(value: int, name: str) -> int:
-    """A time claim that the token can carry (a signed 64-bit integer)."""
-    if not INT64_MIN <= value <= INT64_MAX:
-        raise OverflowError(f"{name} ({value}) does not fit a signed 64-bit integer")
-    return value
-
-
-_FAST_TTL_MAX = 2**62
-
-
-def expiry(ttl: object, now: object) -> int:
-    """The ``exp`` claim of a token minted at `now` (seconds since the
-    epoch; the clock when ``None``, see :func:`current_time`) and valid for
-    `ttl` seconds (see :func:`check_ttl`): the one expiry rule of every API
-    generation.
-
-    :raises TypeError: `ttl` or `now` is not an int.
-    :raises ValueError: `ttl` is negative.
-    :raises OverflowError: the sum does not fit a signed 64-bit int (named
-        ``exp``).
-    """
-    if type(ttl) is int and 0 <= ttl <= _FAST_TTL_MAX:
-        # What current_time and check_ttl return for these, without the
-        # calls: this runs on every mint.  A ttl up to _FAST_TTL_MAX keeps
-        # the clock's time + ttl within a signed 64-bit int (until the year
-        # 146 billion), so only a given `now` needs the range check.
-        if now is None:
-            return int(time.time()) + ttl
-        if type(now) is int:
-            exp = now + ttl
-            if INT64_MIN <= exp <= INT64_MAX:
-                return exp
-    return check_claim_time(current_time(now) + check_ttl(ttl), "exp")
+#: expiry(ttl, now): the ``exp`` claim of a token minted at `now` (see
+#: :data:`current_time`) and valid for `ttl` seconds (see :data:`check_ttl`):
+#: the one expiry rule of every API generation.  A TypeError for a `ttl` or
+#: `now` that is not an int, a ValueError for a negative `ttl`, an
+#: OverflowError (naming ``exp``) for a sum beyond a signed 64-bit int.
+expiry: Final = _core.expiry
 
 
 #: check_sid(value, name, prefixes=()): `value` as a sid, or the error

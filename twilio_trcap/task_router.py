@@ -10,13 +10,12 @@ same, minted by the C core.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from . import _core
 from ._capability import FieldsCapability
-from ._checks import check_sid, check_text, expiry
+from ._checks import check_fields, expiry
 from ._payload import (
     ACCOUNT,
     ACTIVITIES_URL,
@@ -35,7 +34,6 @@ from ._payload import (
     allow,
     filled,
     make_key,
-    new_minter,
     url_text,
 )
 from .policy import OPTIONAL, REQUIRED, Policy
@@ -61,6 +59,23 @@ _WORKER_FETCH: Final = allow(WORKER_URL, "GET")
 _WORKER_ACTIVITY: Final = allow(WORKER_URL, "POST", "ActivitySid")
 _TASK_RESERVATION: Final = allow(ALL_TASKS_URL, "POST", "ReservationStatus")
 
+# The rules of the text arguments (twilio_trcap._checks.check_fields): the
+# sids by the one sid rule with no prefix required (twilio 4.0 required
+# none), because each is written into a policy URL; the version and the
+# base URLs by the text rule.  _FIELD_RULES is in the order of the fields
+# (twilio_trcap._payload); mint_many checks the same arguments but the
+# worker's by _BATCH_RULES, and each worker sid in the core.
+_SID: Final = ()
+_TEXT: Final = None
+_BATCH_RULES: Final = (
+    ("account_sid", _SID),
+    ("workspace_sid", _SID),
+    ("version", _TEXT),
+    ("base_url", _TEXT),
+    ("base_ws_url", _TEXT),
+)
+_FIELD_RULES: Final = (*_BATCH_RULES[:2], ("worker_sid", _SID), *_BATCH_RULES[2:])
+
 
 def make_policy(
     url: str,
@@ -80,8 +95,25 @@ def make_policy(
     return Policy(url, method, allowed, query_filter, post_filter)
 
 
-class TaskRouterCapability(FieldsCapability):
+#: What the core's Capability base reads from the class, once per object
+#: (src/glue/capability.c): the field rules, the defaults of base_url,
+#: version and base_ws_url, the layout, the default policies, and the
+#: policy each allow_* method appends, in the order of the methods.
+_SPEC: Final = (
+    _FIELD_RULES,
+    (TASK_ROUTER_BASE_URL, "v1", TASK_ROUTER_BASE_WS_URL),
+    LAYOUT_4_0,
+    _DEFAULT_POLICIES,
+    (_WORKER_FETCH, _WORKER_ACTIVITY, _TASK_RESERVATION),
+)
+
+
+class TaskRouterCapability(FieldsCapability, _core.Capability):
     """A TaskRouter capability token for one Worker, as twilio 4.0 made it.
+
+    ``TaskRouterCapability(account_sid, auth_token, workspace_sid,
+    worker_sid, base_url=TASK_ROUTER_BASE_URL, version="v1",
+    base_ws_url=TASK_ROUTER_BASE_WS_URL)``
 
     :param account_sid: the account the token is for (the ``iss`` claim).
     :param auth_token: the account's auth token (str or bytes): the HS256
@@ -107,39 +139,16 @@ class TaskRouterCapability(FieldsCapability):
     channel and GET on the Workspace's Activities; each ``allow_*`` call
     appends one more policy, and :meth:`allow`, :meth:`deny` and
     :meth:`add_policy` append policies of one's own.
+
+    The constructor, the three ``allow_*`` methods and
+    :meth:`generate_token` are the core's (``_core.Capability``), so that a
+    fresh token runs no Python code of this package; they are named again
+    here, where the class's other methods are.
     """
 
-    __slots__ = ("_fields", "_minter", "__weakref__")
+    __slots__ = ("__weakref__",)
 
-    _minter: _core.Minter
-
-    def __init__(
-        self,
-        account_sid: str,
-        auth_token: str | bytes,
-        workspace_sid: str,
-        worker_sid: str,
-        base_url: str = TASK_ROUTER_BASE_URL,
-        version: str = "v1",
-        base_ws_url: str = TASK_ROUTER_BASE_WS_URL,
-    ) -> None:
-        # Every text argument is taken by value (an exact str) once, here;
-        # the sids by the one sid rule (twilio 4.0 required no prefix, so
-        # none is required here), because each is written into a policy URL.
-        self._fields = fields = (
-            check_sid(account_sid, "account_sid"),
-            check_sid(workspace_sid, "workspace_sid"),
-            check_sid(worker_sid, "worker_sid"),
-            check_text(version, "version"),
-            check_text(base_url, "base_url"),
-            check_text(base_ws_url, "base_ws_url"),
-        )
-        # One call escapes the fields; the core keeps references to the
-        # shared layout and policy templates (and, from the second mint on,
-        # the encoded prefix and the MAC state after it).
-        self._minter = new_minter(
-            make_key(auth_token, "auth_token"), fields, LAYOUT_4_0, _DEFAULT_POLICIES
-        )
+    _SPEC: ClassVar = _SPEC
 
     # -- what the reference exposes -------------------------------------
 
@@ -168,51 +177,12 @@ class TaskRouterCapability(FieldsCapability):
         """The Worker's URL."""
         return url_text(WORKER_URL, self._fields)
 
-    # -- permissions ----------------------------------------------------
+    # -- permissions and the token: the core's ----------------------------
 
-    def allow_worker_fetch_attributes(self) -> None:
-        """Allows GET on the Worker: Worker.js may fetch its attributes."""
-        self._minter.add_policy(_WORKER_FETCH)
-
-    def allow_worker_activity_updates(self) -> None:
-        """Allows POST on the Worker with an ``ActivitySid``: Worker.js may
-        change the Worker's Activity."""
-        self._minter.add_policy(_WORKER_ACTIVITY)
-
-    def allow_task_reservation_updates(self) -> None:
-        """Allows POST on every Task's subresources with a
-        ``ReservationStatus``: Worker.js may accept or reject reservations."""
-        self._minter.add_policy(_TASK_RESERVATION)
-
-    # -- the token --------------------------------------------------------
-
-    def generate_token(
-        self, ttl: int = 3600, attributes: object = None, *, now: int | None = None
-    ) -> str:
-        """The signed token (a str): HS256, expiring ``ttl`` seconds from now.
-
-        :param ttl: seconds the token is valid for; 3600 (one hour) by default.
-        :param attributes: accepted for compatibility and ignored, as twilio
-            4.0 ignored it (a ``UserWarning`` says so).
-        :param now: the time to mint at, in seconds since the epoch; the
-            current time by default (for tests and reproducible tokens).
-        :raises TypeError: `ttl` or `now` is not an int (a bool is not).
-        :raises ValueError: `ttl` is negative.
-        :raises OverflowError: ``now + ttl`` does not fit a signed 64-bit int.
-
-        Claims, in this order: ``version``, ``friendly_name``, ``policies``,
-        ``iss``, ``exp``, ``account_sid``, ``channel``, ``worker_sid``,
-        ``workspace_sid``.  Minting again is cheap: from the second token
-        on, the core re-uses the encoded claims before ``exp`` and the
-        signature state after them until the policies change.
-        """
-        if attributes is not None:
-            warnings.warn(
-                "generate_token(attributes=...) is ignored, as it was in twilio 4.0",
-                UserWarning,
-                stacklevel=2,
-            )
-        return self._minter.mint(expiry(ttl, now))
+    allow_worker_fetch_attributes = _core.Capability.allow_worker_fetch_attributes
+    allow_worker_activity_updates = _core.Capability.allow_worker_activity_updates
+    allow_task_reservation_updates = _core.Capability.allow_task_reservation_updates
+    generate_token = _core.Capability.generate_token
 
     @classmethod
     def mint_many(
@@ -255,12 +225,8 @@ class TaskRouterCapability(FieldsCapability):
             `ttl`.
         :raises OverflowError: ``now + ttl`` does not fit a signed 64-bit int.
         """
-        account = check_sid(account_sid, "account_sid")
-        workspace = check_sid(workspace_sid, "workspace_sid")
-        urls = (
-            check_text(version, "version"),
-            check_text(base_url, "base_url"),
-            check_text(base_ws_url, "base_ws_url"),
+        account, workspace, *urls = check_fields(
+            _BATCH_RULES, account_sid, workspace_sid, version, base_url, base_ws_url
         )
         key = make_key(auth_token, "auth_token")
         flags = (
@@ -282,7 +248,7 @@ class TaskRouterCapability(FieldsCapability):
         # The layout with the policies and an exp field in its holes; the
         # worker's field varies: each sid in turn.
         payload = filled(LAYOUT_4_0, tuple(policies), (EXP,))
-        fields = (account, workspace, "", *urls, exp)
+        fields: tuple[str | int, ...] = (account, workspace, "", *urls, exp)
         # The core checks each sid by the one sid rule, naming worker_sids[i].
         return key.mint_each(payload, fields, CHANNEL, worker_sids, "worker_sids")
 

@@ -264,6 +264,34 @@ const char trcap_py_check_sid_doc[] = PyDoc_STR(
 "character (/, ., %, whitespace, non-ASCII ...: each could make a policy\n"
 "URL name another resource, so it is refused rather than escaped).");
 
+/* 0 if `prefixes` is a tuple of exact strs, else -1 with a TypeError. */
+static int
+check_prefixes(PyObject *prefixes)
+{
+    if (!PyTuple_CheckExact(prefixes)) {
+        PyErr_Format(PyExc_TypeError, "prefixes must be a tuple, not %.100s",
+                     Py_TYPE(prefixes)->tp_name);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(prefixes); i++) {
+        if (!PyUnicode_CheckExact(PyTuple_GET_ITEM(prefixes, i))) {
+            PyErr_SetString(PyExc_TypeError, "prefixes must hold str only");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
+trcap_py_check_name(PyObject *name)
+{
+    if (!PyUnicode_CheckExact(name)) {
+        PyErr_Format(PyExc_TypeError, "name must be str, not %.100s", Py_TYPE(name)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
 PyObject *
 trcap_py_check_sid(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -274,23 +302,41 @@ trcap_py_check_sid(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                      nargs);
         return NULL;
     }
-    if (!PyUnicode_CheckExact(args[1])) {
-        PyErr_Format(PyExc_TypeError, "name must be str, not %.100s", Py_TYPE(args[1])->tp_name);
-        return NULL;
-    }
     prefixes = nargs == 3 ? args[2] : get_state(module)->no_prefixes;
-    if (!PyTuple_CheckExact(prefixes)) {
-        PyErr_Format(PyExc_TypeError, "prefixes must be a tuple, not %.100s",
-                     Py_TYPE(prefixes)->tp_name);
+    if (trcap_py_check_name(args[1]) < 0 || check_prefixes(prefixes) < 0) {
         return NULL;
-    }
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(prefixes); i++) {
-        if (!PyUnicode_CheckExact(PyTuple_GET_ITEM(prefixes, i))) {
-            PyErr_SetString(PyExc_TypeError, "prefixes must hold str only");
-            return NULL;
-        }
     }
     return trcap_py_sid_of(args[0], args[1], prefixes);
+}
+
+/* The text rule: `value` as a non-empty exact str, or NULL with the error
+ * naming `name`.  New reference. */
+static PyObject *
+text_of_value(PyObject *value, PyObject *name)
+{
+    PyObject *type_name;
+
+    if (!PyUnicode_Check(value)) {
+        /* type(value).__name__, as the Python checks name a type. */
+        type_name = PyType_GetName(Py_TYPE(value));
+        if (type_name != NULL) {
+            PyErr_Format(PyExc_TypeError, "%U must be str, not %U", name, type_name);
+            Py_DECREF(type_name);
+        }
+        return NULL;
+    }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(value) < 0) {
+        return NULL;
+    }
+#endif
+    if (PyUnicode_GET_LENGTH(value) == 0) {
+        PyErr_Format(PyExc_ValueError, "%U must not be empty", name);
+        return NULL;
+    }
+    /* The same object for an exact str; for a subclass, an exact copy of
+     * its characters. */
+    return PyUnicode_Substring(value, 0, PyUnicode_GET_LENGTH(value));
 }
 
 const char trcap_py_check_text_doc[] = PyDoc_STR(
@@ -303,35 +349,64 @@ const char trcap_py_check_text_doc[] = PyDoc_STR(
 PyObject *
 trcap_py_check_text(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *value, *type_name;
+    if (trcap_py_check_nargs("check_text", nargs, 2) < 0 || trcap_py_check_name(args[1]) < 0) {
+        return NULL;
+    }
+    return text_of_value(args[0], args[1]);
+}
 
-    if (trcap_py_check_nargs("check_text", nargs, 2) < 0) {
-        return NULL;
+const char trcap_py_check_fields_doc[] = PyDoc_STR(
+"check_fields(rules, *values)\n--\n\n"
+"`values` as a tuple of exact strs, each checked by its rule in `rules`\n"
+"(a tuple, one rule per value): (name, prefixes) is the sid rule with\n"
+"those prefixes (check_sid), (name, None) the text rule (check_text).\n"
+"The first value that breaks its rule raises that rule's error, naming\n"
+"it.  One call for a constructor's arguments.");
+
+PyObject *
+trcap_py_fields_of(PyObject *rules, PyObject *const *values, Py_ssize_t count)
+{
+    PyObject *fields = NULL;
+
+    if (!PyTuple_CheckExact(rules) || PyTuple_GET_SIZE(rules) != count) {
+        PyErr_Format(PyExc_TypeError, "rules must be a tuple of %zd rules", count);
+        goto error;
     }
-    if (!PyUnicode_CheckExact(args[1])) {
-        PyErr_Format(PyExc_TypeError, "name must be str, not %.100s", Py_TYPE(args[1])->tp_name);
-        return NULL;
+    fields = PyTuple_New(count);
+    if (fields == NULL) {
+        goto error;
     }
-    value = args[0];
-    if (!PyUnicode_Check(value)) {
-        /* type(value).__name__, as the Python checks name a type. */
-        type_name = PyType_GetName(Py_TYPE(value));
-        if (type_name != NULL) {
-            PyErr_Format(PyExc_TypeError, "%U must be str, not %U", args[1], type_name);
-            Py_DECREF(type_name);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *rule = PyTuple_GET_ITEM(rules, i), *name, *prefixes, *field;  /* borrowed */
+        if (!PyTuple_CheckExact(rule) || PyTuple_GET_SIZE(rule) != 2) {
+            PyErr_SetString(PyExc_TypeError, "a rule must be a (name, prefixes) tuple");
+            goto error;
         }
+        name = PyTuple_GET_ITEM(rule, 0);
+        prefixes = PyTuple_GET_ITEM(rule, 1);
+        if (trcap_py_check_name(name) < 0 || (prefixes != Py_None && check_prefixes(prefixes) < 0)) {
+            goto error;
+        }
+        field = prefixes == Py_None ? text_of_value(values[i], name)
+                                    : trcap_py_sid_of(values[i], name, prefixes);
+        if (field == NULL) {
+            goto error;
+        }
+        PyTuple_SET_ITEM(fields, i, field);  /* reference moved to the tuple */
+    }
+    return fields;
+
+error:
+    Py_XDECREF(fields);
+    return NULL;
+}
+
+PyObject *
+trcap_py_check_fields(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 1) {
+        PyErr_SetString(PyExc_TypeError, "check_fields() needs its rules");
         return NULL;
     }
-#if PY_VERSION_HEX < 0x030C0000
-    if (PyUnicode_READY(value) < 0) {
-        return NULL;
-    }
-#endif
-    if (PyUnicode_GET_LENGTH(value) == 0) {
-        PyErr_Format(PyExc_ValueError, "%U must not be empty", args[1]);
-        return NULL;
-    }
-    /* The same object for an exact str; for a subclass, an exact copy of
-     * its characters. */
-    return PyUnicode_Substring(value, 0, PyUnicode_GET_LENGTH(value));
+    return trcap_py_fields_of(args[0], args + 1, nargs - 1);
 }

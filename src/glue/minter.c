@@ -52,61 +52,47 @@ PyDoc_STRVAR(Minter_create_doc,
 "that order, under `header` (JSON bytes; None: {\"alg\":\"HS256\",\"typ\":\"JWT\"}).\n"
 "Positional only: keyword parsing costs more than the rest.");
 
-static PyObject *
-Minter_create(PyTypeObject *type, PyObject *const *args, Py_ssize_t nargs)
+PyObject *
+trcap_py_minter_new(module_state *state, PyObject *key, PyObject *fields, PyObject *layout,
+                    PyObject *policies, PyObject *header)
 {
     MinterObject *self = NULL;
-    module_state *state;
-    PyObject *module, *policies;  /* borrowed */
-    TemplateObject *layout;       /* borrowed */
+    TemplateObject *template = (TemplateObject *)layout;
 
-    if (nargs != 4 && nargs != 5) {
-        PyErr_Format(PyExc_TypeError, "create() takes 4 or 5 positional arguments (%zd given)",
-                     nargs);
+    if (!Py_IS_TYPE(key, state->key_type)) {
+        PyErr_Format(PyExc_TypeError, "key must be a Key, not %.100s", Py_TYPE(key)->tp_name);
         goto error;
     }
-    module = PyType_GetModuleByDef(type, &trcap_py_module);
-    if (module == NULL) {
-        goto error;
-    }
-    state = get_state(module);
-    if (!Py_IS_TYPE(args[0], state->key_type)) {
-        PyErr_Format(PyExc_TypeError, "key must be a Key, not %.100s",
-                     Py_TYPE(args[0])->tp_name);
-        goto error;
-    }
-    layout = (TemplateObject *)args[2];
-    if (!Py_IS_TYPE(args[2], state->template_type)) {
+    if (!Py_IS_TYPE(layout, state->template_type)) {
         PyErr_Format(PyExc_TypeError, "layout must be a Template, not %.100s",
-                     Py_TYPE(args[2])->tp_name);
+                     Py_TYPE(layout)->tp_name);
         goto error;
     }
-    if (layout->ntails != 1) {
+    if (template->ntails != 1) {
         PyErr_SetString(PyExc_ValueError, "layout must have a 'tail' hole");
         goto error;
     }
-    policies = args[3];
     if (!PyTuple_Check(policies)) {
         PyErr_Format(PyExc_TypeError, "policies must be a tuple, not %.100s",
                      Py_TYPE(policies)->tp_name);
         goto error;
     }
-    self = (MinterObject *)type->tp_alloc(type, 0);
+    self = (MinterObject *)state->minter_type->tp_alloc(state->minter_type, 0);
     if (self == NULL) {
         goto error;
     }
     self->state = state;
-    if (set_header(self, state, nargs == 5 ? args[4] : NULL) < 0) {
+    if (set_header(self, state, header) < 0) {
         goto error;
     }
-    self->key = (KeyObject *)Py_NewRef(args[0]);
-    self->layout = (TemplateObject *)Py_NewRef(args[2]);
-    if (trcap_py_escape_fields(args[1], &self->fields, &self->nfields) < 0) {
+    self->key = (KeyObject *)Py_NewRef(key);
+    self->layout = (TemplateObject *)Py_NewRef(layout);
+    if (trcap_py_escape_fields(fields, &self->fields, &self->nfields) < 0) {
         goto error;
     }
-    if (layout->fields_needed > self->nfields) {
+    if (template->fields_needed > self->nfields) {
         PyErr_Format(PyExc_ValueError, "layout refers to field %zd of %zd",
-                     layout->fields_needed - 1, self->nfields);
+                     template->fields_needed - 1, self->nfields);
         goto error;
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(policies); i++) {
@@ -129,6 +115,24 @@ Minter_create(PyTypeObject *type, PyObject *const *args, Py_ssize_t nargs)
 error:
     Py_XDECREF(self);
     return NULL;
+}
+
+static PyObject *
+Minter_create(PyTypeObject *type, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *module;  /* borrowed */
+
+    if (nargs != 4 && nargs != 5) {
+        PyErr_Format(PyExc_TypeError, "create() takes 4 or 5 positional arguments (%zd given)",
+                     nargs);
+        return NULL;
+    }
+    module = PyType_GetModuleByDef(type, &trcap_py_module);
+    if (module == NULL) {
+        return NULL;
+    }
+    return trcap_py_minter_new(get_state(module), args[0], args[1], args[2], args[3],
+                               nargs == 5 ? args[4] : NULL);
 }
 
 static void
@@ -326,23 +330,24 @@ PyDoc_STRVAR(Minter_mint_doc,
 "policies change, the encoding of what precedes the tail and the MAC\n"
 "state after it are re-used, and what follows it is written out once.");
 
-static PyObject *
-Minter_mint(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
+PyObject *
+trcap_py_minter_mint(PyObject *minter, PyObject *const *tail, Py_ssize_t ntail)
 {
+    MinterObject *self = (MinterObject *)minter;
     module_state *state = self->state;
 
     if (self->prepared.text != NULL) {
-        return token_from_prepared(self, state, args, nargs);
+        return token_from_prepared(self, state, tail, ntail);
     }
     if (!self->minted) {
-        PyObject *token = token_from_scratch(self, state, args, nargs);
+        PyObject *token = token_from_scratch(self, state, tail, ntail);
         self->minted = token != NULL;
         return token;
     }
     if (prepare(self) < 0) {
         return NULL;
     }
-    return token_from_prepared(self, state, args, nargs);
+    return token_from_prepared(self, state, tail, ntail);
 }
 
 /* ---- policies ---------------------------------------------------------------- */
@@ -363,14 +368,24 @@ PyDoc_STRVAR(Minter_add_policy_doc,
 "Appends one policy: its JSON (bytes, as from policy_json) or its\n"
 "Template over this Minter's fields.");
 
-static PyObject *
-Minter_add_policy(MinterObject *self, PyObject *policy)
+int
+trcap_py_minter_add(PyObject *minter, PyObject *policy)
 {
+    MinterObject *self = (MinterObject *)minter;
     if (trcap_py_check_policy(self->state, policy, self->nfields, "a policy") < 0
         || PyList_Append(self->policies, policy) < 0) {
-        return NULL;
+        return -1;
     }
     policies_changed(self);
+    return 0;
+}
+
+static PyObject *
+Minter_add_policy(PyObject *self, PyObject *policy)
+{
+    if (trcap_py_minter_add(self, policy) < 0) {
+        return NULL;
+    }
     Py_RETURN_NONE;
 }
 
@@ -443,7 +458,7 @@ error:
 static PyMethodDef Minter_methods[] = {
     {"create", (PyCFunction)(void (*)(void))Minter_create, METH_FASTCALL | METH_CLASS,
      Minter_create_doc},
-    {"mint", (PyCFunction)(void (*)(void))Minter_mint, METH_FASTCALL, Minter_mint_doc},
+    {"mint", (PyCFunction)(void (*)(void))trcap_py_minter_mint, METH_FASTCALL, Minter_mint_doc},
     {"add_policy", (PyCFunction)Minter_add_policy, METH_O, Minter_add_policy_doc},
     {"set_policies", (PyCFunction)Minter_set_policies, METH_O, Minter_set_policies_doc},
     {"policies", (PyCFunction)Minter_policies, METH_NOARGS, Minter_policies_doc},

@@ -14,6 +14,11 @@
  *                                name) -> [str] (batch.c)
  *   Template(items)              JSON text with holes: fields, 'policies',
  *                                'tail' (template.c)
+ *   Capability(account_sid, auth_token, workspace_sid, worker_sid, ...)
+ *                                the base of twilio 4.0's
+ *                                TaskRouterCapability: its constructor,
+ *                                allow_* methods and generate_token
+ *                                (capability.c)
  *   Minter.create(key, fields, layout, policies, header=None)
  *                                a capability's payload and policies
  *                                (minter.c): mint(*tail) -> str,
@@ -26,6 +31,11 @@
  *                                URL given as template items (json_value.c)
  *   check_sid(value, name, prefixes=()) the sid rule, naming the argument (errors.c)
  *   check_text(value, name)      the rule of other text arguments (errors.c)
+ *   check_fields(rules, *values) either rule for each of a constructor's
+ *                                arguments, in one call (errors.c)
+ *   check_int, check_ttl, current_time, check_claim_time, expiry(ttl, now)
+ *                                the time rules; expiry: a mint's exp
+ *                                claim (times.c)
  *   decode_jws(token, key, algorithms) -> (header, claims), verified
  *                                (decoder.c)
  *   forget_keys()                empties the key cache (key.c)
@@ -57,6 +67,12 @@ static PyMethodDef core_functions[] = {
     {"decode_jws", (PyCFunction)(void (*)(void))trcap_py_decode_jws, METH_FASTCALL, trcap_py_decode_jws_doc},
     {"check_sid", (PyCFunction)(void (*)(void))trcap_py_check_sid, METH_FASTCALL, trcap_py_check_sid_doc},
     {"check_text", (PyCFunction)(void (*)(void))trcap_py_check_text, METH_FASTCALL, trcap_py_check_text_doc},
+    {"check_fields", (PyCFunction)(void (*)(void))trcap_py_check_fields, METH_FASTCALL, trcap_py_check_fields_doc},
+    {"check_int", (PyCFunction)(void (*)(void))trcap_py_check_int, METH_FASTCALL, trcap_py_check_int_doc},
+    {"check_ttl", trcap_py_check_ttl, METH_O, trcap_py_check_ttl_doc},
+    {"current_time", trcap_py_current_time, METH_O, trcap_py_current_time_doc},
+    {"check_claim_time", (PyCFunction)(void (*)(void))trcap_py_check_claim_time, METH_FASTCALL, trcap_py_check_claim_time_doc},
+    {"expiry", (PyCFunction)(void (*)(void))trcap_py_expiry, METH_FASTCALL, trcap_py_expiry_doc},
     {"forget_keys", trcap_py_forget_keys_function, METH_NOARGS, trcap_py_forget_keys_doc},
     {NULL, NULL, 0, NULL},
 };
@@ -106,17 +122,33 @@ exec_types(PyObject *module)
     }
     state->template_type = (PyTypeObject *)PyType_FromModuleAndSpec(module, &trcap_py_template_spec,
                                                                      NULL);
-    if (state->template_type == NULL) {
+    if (state->template_type == NULL || PyModule_AddType(module, state->template_type) < 0) {
         return -1;
     }
-    return PyModule_AddType(module, state->template_type);
+    state->capability_type = (PyTypeObject *)PyType_FromModuleAndSpec(
+        module, &trcap_py_capability_spec, NULL);
+    if (state->capability_type == NULL) {
+        return -1;
+    }
+    return PyModule_AddType(module, state->capability_type);
 }
 
 static int
 exec_constants(PyObject *module)
 {
-    get_state(module)->no_prefixes = PyTuple_New(0);
-    if (get_state(module)->no_prefixes == NULL) {
+    module_state *state = get_state(module);
+
+    state->no_prefixes = PyTuple_New(0);
+    state->time_module = PyImport_ImportModule("time");
+    state->str_time = PyUnicode_InternFromString("time");
+    state->str_ttl = PyUnicode_InternFromString("ttl");
+    state->str_now = PyUnicode_InternFromString("now");
+    state->str_exp = PyUnicode_InternFromString("exp");
+    state->str_spec = PyUnicode_InternFromString("_SPEC");
+    state->str_attributes = PyUnicode_InternFromString("attributes");
+    if (state->no_prefixes == NULL || state->time_module == NULL || state->str_time == NULL
+        || state->str_ttl == NULL || state->str_now == NULL || state->str_exp == NULL
+        || state->str_spec == NULL || state->str_attributes == NULL) {
         return -1;
     }
     /* The OpenSSL this module runs with, for bug reports. */
@@ -162,9 +194,11 @@ core_traverse(PyObject *module, visitproc visit, void *arg)
 {
     module_state *state = get_state(module);
     Py_VISIT(state->no_prefixes);
+    Py_VISIT(state->time_module);
     Py_VISIT(state->key_type);
     Py_VISIT(state->minter_type);
     Py_VISIT(state->template_type);
+    Py_VISIT(state->capability_type);
     Py_VISIT(state->malformed_error);
     Py_VISIT(state->signature_error);
     Py_VISIT(state->algorithm_error);
@@ -180,9 +214,17 @@ core_clear(PyObject *module)
     module_state *state = get_state(module);
     trcap_py_forget_keys(state);  /* first: a Key holds its type */
     Py_CLEAR(state->no_prefixes);
+    Py_CLEAR(state->time_module);
+    Py_CLEAR(state->str_time);
+    Py_CLEAR(state->str_ttl);
+    Py_CLEAR(state->str_now);
+    Py_CLEAR(state->str_exp);
+    Py_CLEAR(state->str_spec);
+    Py_CLEAR(state->str_attributes);
     Py_CLEAR(state->key_type);
     Py_CLEAR(state->minter_type);
     Py_CLEAR(state->template_type);
+    Py_CLEAR(state->capability_type);
     Py_CLEAR(state->malformed_error);
     Py_CLEAR(state->signature_error);
     Py_CLEAR(state->algorithm_error);

@@ -45,9 +45,21 @@ typedef struct {
     unsigned char header_b64[48];
     size_t header_b64_length;
     PyObject *no_prefixes;        /* (), check_sid's default, owned */
+    /* times.c: the time module, whose time() is the clock of every mint
+     * (looked up at each read, so that it can be patched), and the names
+     * in its messages; owned */
+    PyObject *time_module;
+    PyObject *str_time;
+    PyObject *str_ttl;
+    PyObject *str_now;
+    PyObject *str_exp;
+    /* capability.c: the class attribute it reads, a keyword it takes */
+    PyObject *str_spec;
+    PyObject *str_attributes;
     PyTypeObject *key_type;       /* owned */
     PyTypeObject *minter_type;    /* owned */
     PyTypeObject *template_type;  /* owned */
+    PyTypeObject *capability_type;  /* owned */
     /* twilio_trcap.errors classes the decoder raises, owned */
     PyObject *malformed_error;
     PyObject *signature_error;
@@ -79,6 +91,9 @@ void trcap_py_raise_status(trcap_status st, const char *what);
 int trcap_py_text_of(PyObject *str, trcap_text *t);
 int trcap_py_check_nargs(const char *fname, Py_ssize_t nargs, Py_ssize_t expected);
 int trcap_py_check_str(PyObject *o, const char *name);
+/* 0 if `name` (an argument's name, for messages) is an exact str, else -1
+ * with a TypeError. */
+int trcap_py_check_name(PyObject *name);
 /* The sid rule: `value` as an exact str, or NULL with the error naming
  * `name`; check_sid_item checks item `index` of a batch (0 when it keeps
  * the rule), naming it name[index]. */
@@ -88,6 +103,28 @@ PyObject *trcap_py_check_sid(PyObject *module, PyObject *const *args, Py_ssize_t
 extern const char trcap_py_check_sid_doc[];
 PyObject *trcap_py_check_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 extern const char trcap_py_check_text_doc[];
+/* `values` checked by `rules` (check_fields): a new tuple of exact strs,
+ * or NULL with the error naming the first value that breaks its rule. */
+PyObject *trcap_py_fields_of(PyObject *rules, PyObject *const *values, Py_ssize_t count);
+PyObject *trcap_py_check_fields(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+extern const char trcap_py_check_fields_doc[];
+
+/* ---- times.c: the time rules ----------------------------------------- */
+
+/* The exp claim of a token minted at `now` (None: the clock) and valid
+ * for `ttl` seconds, or NULL with the error naming the argument.  New
+ * reference. */
+PyObject *trcap_py_expiry_of(module_state *state, PyObject *ttl, PyObject *now);
+PyObject *trcap_py_check_int(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *trcap_py_check_ttl(PyObject *module, PyObject *ttl);
+PyObject *trcap_py_current_time(PyObject *module, PyObject *now);
+PyObject *trcap_py_check_claim_time(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+PyObject *trcap_py_expiry(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
+extern const char trcap_py_check_int_doc[];
+extern const char trcap_py_check_ttl_doc[];
+extern const char trcap_py_current_time_doc[];
+extern const char trcap_py_check_claim_time_doc[];
+extern const char trcap_py_expiry_doc[];
 
 /* ---- key.c: a key argument -> a prepared HMAC-SHA256 key -------------- */
 
@@ -122,5 +159,6 @@ extern const char trcap_py_decode_jws_doc[];
 extern PyType_Spec trcap_py_key_spec;       /* key.c */
 extern PyType_Spec trcap_py_template_spec;  /* template.c */
 extern PyType_Spec trcap_py_minter_spec;    /* minter.c */
+extern PyType_Spec trcap_py_capability_spec;  /* capability.c */
 
 #endif

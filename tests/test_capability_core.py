@@ -1,0 +1,392 @@
+"""twilio 4.0's TaskRouterCapability on its C base (src/glue/capability.c).
+
+The constructor, the three permission methods and ``generate_token`` are
+the core's ``_core.Capability``; the class's ``_SPEC`` says what the payload
+is made of.  These tests hold the C base to what the Python class did: the
+same arguments by position or by name, the same errors naming the
+argument, the same warning where the caller is, a signature that
+``inspect`` and Sphinx read; and to what a hostile caller can try: an
+object whose ``__init__`` never ran, a second ``__init__`` that fails, a
+subclass with a ``_SPEC`` of its own, keyword names that are str
+subclasses, an ``__index__`` that re-initialises the object mid-call.
+"""
+
+from __future__ import annotations
+
+import gc
+import inspect
+import warnings
+import weakref
+from typing import Any
+
+import pytest
+
+from twilio_trcap import TaskRouterCapability, _core, decode
+from twilio_trcap.task_router import TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL
+
+from conftest import pyjwt_reencode
+
+KEY = "k" * 32
+NOW = 1_700_000_000
+ARGS = ("AC1", KEY, "WS1", "WK1")
+NAMES = (
+    "account_sid",
+    "auth_token",
+    "workspace_sid",
+    "worker_sid",
+    "base_url",
+    "version",
+    "base_ws_url",
+)
+FULL = (*ARGS, "https://tr.example", "v9", "wss://ws.example")
+
+
+def claims(token: str) -> dict[str, Any]:
+    return claims_of(token, KEY)
+
+
+def claims_of(token: str, key: str) -> dict[str, Any]:
+    return decode(token, key, verify_exp=False)
+
+
+# -- the signature and the ways to pass arguments -----------------------------
+
+
+def test_signature_names_twilio_4_0_parameters_and_defaults() -> None:
+    parameters = inspect.signature(TaskRouterCapability).parameters
+    assert tuple(parameters) == NAMES
+    defaults = {name: p.default for name, p in parameters.items() if p.default is not p.empty}
+    # The C docstring's defaults are the ones the class applies (_SPEC).
+    assert defaults == {
+        "base_url": TASK_ROUTER_BASE_URL,
+        "version": "v1",
+        "base_ws_url": TASK_ROUTER_BASE_WS_URL,
+    }
+    assert TaskRouterCapability._SPEC[1] == (TASK_ROUTER_BASE_URL, "v1", TASK_ROUTER_BASE_WS_URL)
+    assert str(inspect.signature(TaskRouterCapability.generate_token)) == (
+        "(self, /, ttl=3600, attributes=None, *, now=None)"
+    )
+
+
+def test_defaults_are_the_same_token_as_the_values_given() -> None:
+    implicit = TaskRouterCapability(*ARGS).generate_token(now=NOW)
+    explicit = TaskRouterCapability(
+        *ARGS, TASK_ROUTER_BASE_URL, "v1", TASK_ROUTER_BASE_WS_URL
+    ).generate_token(now=NOW)
+    assert implicit == explicit
+
+
+@pytest.mark.parametrize("positional", range(len(NAMES) + 1))
+def test_arguments_by_position_or_by_name_make_one_token(positional: int) -> None:
+    by_position = TaskRouterCapability(*FULL).generate_token(now=NOW)
+    mixed = TaskRouterCapability(
+        *FULL[:positional], **dict(zip(NAMES[positional:], FULL[positional:]))
+    )
+    assert mixed.generate_token(now=NOW) == by_position
+    assert claims(by_position)["version"] == "v9"
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "pattern"),
+    [
+        (ARGS[:3], {}, "worker_sid"),
+        ((), {}, "account_sid"),
+        ((*FULL, "extra"), {}, "at most 7 arguments"),
+        (ARGS, {"colour": "red"}, "colour"),
+        (ARGS, {"worker_sid": "WK2"}, "worker_sid"),
+        (ARGS[:3], {"auth_token": KEY, "worker_sid": "WK1"}, "auth_token"),
+    ],
+)
+def test_bad_calls_are_type_errors_naming_the_argument(
+    args: tuple, kwargs: dict, pattern: str
+) -> None:
+    with pytest.raises(TypeError, match=pattern):
+        TaskRouterCapability(*args, **kwargs)
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_each_argument_is_checked_under_its_name(index: int) -> None:
+    args = list(FULL)
+    args[index] = 42
+    with pytest.raises(TypeError, match=NAMES[index]):
+        TaskRouterCapability(*args)
+    args[index] = ""
+    with pytest.raises(ValueError, match=NAMES[index]):
+        TaskRouterCapability(*args)
+
+
+def test_generate_token_arguments_by_position_or_by_name() -> None:
+    capability = TaskRouterCapability(*ARGS)
+    by_name = capability.generate_token(ttl=60, now=NOW)
+    assert capability.generate_token(60, now=NOW) == by_name
+    assert capability.generate_token(now=NOW, ttl=60) == by_name
+    assert capability.generate_token(**{"now": NOW, "ttl": 60}) == by_name
+    assert claims(by_name)["exp"] == NOW + 60
+    assert claims(capability.generate_token(now=NOW))["exp"] == NOW + 3600
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "pattern"),
+    [
+        ((60, None, NOW), {}, "at most 2 positional"),
+        ((60,), {"ttl": 60}, "multiple values for argument 'ttl'"),
+        ((60, None), {"attributes": None}, "multiple values for argument 'attributes'"),
+        ((), {"time": NOW}, "unexpected keyword argument 'time'"),
+        ((), {"ttl": 60, "expires": 1}, "unexpected keyword argument 'expires'"),
+        ((), {"ttl": True}, "ttl must be an int, not bool"),
+        ((), {"now": 1.5}, "now must be an int, not float"),
+    ],
+)
+def test_bad_generate_token_calls(args: tuple, kwargs: dict, pattern: str) -> None:
+    capability = TaskRouterCapability(*ARGS)
+    with pytest.raises(TypeError, match=pattern):
+        capability.generate_token(*args, **kwargs)
+
+
+class HostileName(str):
+    """A keyword name whose comparisons and str() are traps: the core
+    compares names by their characters and never calls them."""
+
+    calls: list[str] = []
+
+    def __eq__(self, other: object) -> bool:
+        HostileName.calls.append("__eq__")
+        raise AssertionError("__eq__ ran")
+
+    __hash__ = str.__hash__
+
+    def __str__(self) -> str:
+        HostileName.calls.append("__str__")
+        raise AssertionError("__str__ ran")
+
+
+def test_keyword_names_that_are_str_subclasses_run_no_method() -> None:
+    HostileName.calls.clear()
+    capability = TaskRouterCapability(*ARGS)
+    token = capability.generate_token(**{HostileName("ttl"): 5, HostileName("now"): NOW})
+    assert claims(token)["exp"] == NOW + 5
+    with pytest.raises(TypeError, match="unexpected keyword argument 'nope'"):
+        capability.generate_token(**{HostileName("nope"): 5})
+    assert HostileName.calls == []
+
+
+def test_attributes_warns_where_the_caller_is() -> None:
+    capability = TaskRouterCapability(*ARGS)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        token = capability.generate_token(attributes={"a": 1}, now=NOW)
+    assert [w.category for w in caught] == [UserWarning]
+    assert "ignored" in str(caught[0].message)
+    assert caught[0].filename == __file__
+    assert token == capability.generate_token(now=NOW)
+
+
+def test_attributes_warning_as_an_error_makes_no_token() -> None:
+    capability = TaskRouterCapability(*ARGS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match="ignored"):
+            capability.generate_token(None, "attributes")
+        # None is "not given", as in twilio 4.0: no warning.
+        assert claims(capability.generate_token(60, None, now=NOW))["exp"] == NOW + 60
+
+
+def test_the_methods_are_the_cores_and_documented_on_the_class() -> None:
+    for name in (
+        "allow_worker_fetch_attributes",
+        "allow_worker_activity_updates",
+        "allow_task_reservation_updates",
+        "generate_token",
+    ):
+        method = TaskRouterCapability.__dict__[name]
+        assert method is getattr(_core.Capability, name)
+        assert method.__doc__ and len(method.__doc__) > 40
+
+
+# -- objects in odd states ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: c.allow_worker_fetch_attributes(),
+        lambda c: c.allow_worker_activity_updates(),
+        lambda c: c.allow_task_reservation_updates(),
+        lambda c: c.generate_token(),
+        lambda c: c.generate_token(60, now=NOW),
+    ],
+)
+def test_an_object_whose_init_never_ran_refuses_every_method(call: Any) -> None:
+    capability = TaskRouterCapability.__new__(TaskRouterCapability)
+    with pytest.raises(TypeError, match="__init__ has not run"):
+        call(capability)
+    assert capability._minter is None and capability._fields is None
+
+
+def test_a_second_init_replaces_the_object_whole() -> None:
+    capability = TaskRouterCapability(*ARGS)
+    capability.allow_worker_fetch_attributes()
+    capability.__init__("AC2", "other-key", "WS2", "WK2")  # type: ignore[misc]
+    token = capability.generate_token(now=NOW)
+    assert claims_of(token, "other-key")["worker_sid"] == "WK2"
+    assert len(claims_of(token, "other-key")["policies"]) == 3
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        ("AC2", KEY, "WS2", "WK/2"),
+        ("AC2", KEY, "WS2", "WK2", 5),
+        ("AC2", "", "WS2", "WK2"),
+        ("AC2", KEY, "WS2"),
+    ],
+)
+def test_a_failed_second_init_leaves_the_first_state(bad: tuple) -> None:
+    capability = TaskRouterCapability(*ARGS)
+    capability.allow_task_reservation_updates()
+    before = capability.generate_token(now=NOW)
+    with pytest.raises((TypeError, ValueError)):
+        capability.__init__(*bad)  # type: ignore[misc]
+    assert capability.generate_token(now=NOW) == before
+    assert capability.worker_sid == "WK1"
+
+
+def test_the_cores_members_are_read_only() -> None:
+    capability = TaskRouterCapability(*ARGS)
+    for name in ("_fields", "_minter"):
+        with pytest.raises(AttributeError):
+            setattr(capability, name, None)
+    assert capability._fields[:3] == ("AC1", "WS1", "WK1")
+
+
+def test_a_subclass_with_its_own_init_and_state() -> None:
+    class Agent(TaskRouterCapability):
+        __slots__ = ("shift",)
+
+        def __init__(self, worker_sid: str, shift: str) -> None:
+            super().__init__("AC1", KEY, "WS1", worker_sid)
+            self.shift = shift
+            self.allow_worker_activity_updates()
+
+    agent = Agent("WK7", "night")
+    token = agent.generate_token(now=NOW)
+    assert token == pyjwt_reencode(token, KEY)
+    assert claims(token)["worker_sid"] == "WK7"
+    assert claims(token)["policies"][-1]["post_filter"] == {"ActivitySid": {"required": True}}
+    assert agent.shift == "night"
+
+
+def test_an_object_in_a_reference_cycle_is_collected() -> None:
+    class Holder(TaskRouterCapability):
+        pass
+
+    holder = Holder(*ARGS)
+    holder.me = holder  # type: ignore[attr-defined]
+    gone = weakref.ref(holder)
+    del holder
+    gc.collect()
+    assert gone() is None
+
+
+# -- a subclass's _SPEC ----------------------------------------------------------
+
+
+def spec_with(index: int, value: object) -> tuple:
+    spec = list(TaskRouterCapability._SPEC)
+    spec[index] = value
+    return tuple(spec)
+
+
+@pytest.mark.parametrize(
+    ("spec", "error", "pattern"),
+    [
+        (None, TypeError, "_SPEC must be a tuple"),
+        (TaskRouterCapability._SPEC[:4], TypeError, "_SPEC must be a tuple"),
+        (spec_with(1, ("only", "two")), TypeError, "_SPEC must be a tuple"),
+        (spec_with(4, ()), TypeError, "_SPEC must be a tuple"),
+        (spec_with(0, TaskRouterCapability._SPEC[0][:5]), TypeError, "rules"),
+        (spec_with(0, (("account_sid", 5),) * 6), TypeError, "prefixes"),
+        (spec_with(1, (1, 2, 3)), TypeError, "must be str"),
+        (spec_with(2, b"{}"), TypeError, "layout must be a Template"),
+        (spec_with(3, [b"{}"]), TypeError, "policies must be a tuple"),
+        (spec_with(3, ("not bytes",)), TypeError, "policy"),
+    ],
+)
+def test_a_bad_spec_is_an_error_not_a_crash(spec: object, error: type, pattern: str) -> None:
+    class Odd(TaskRouterCapability):
+        _SPEC = spec  # type: ignore[assignment]
+
+    with pytest.raises(error, match=pattern):
+        Odd(*ARGS)
+
+
+def test_bad_grants_fail_when_the_method_is_called() -> None:
+    class Odd(TaskRouterCapability):
+        _SPEC = spec_with(4, (b'{"url":"x"}', "not a policy", 3))
+
+    capability = Odd(*ARGS)
+    capability.allow_worker_fetch_attributes()  # bytes: a policy's JSON
+    with pytest.raises(TypeError):
+        capability.allow_worker_activity_updates()
+    with pytest.raises(TypeError):
+        capability.allow_task_reservation_updates()
+    assert len(capability.policies) == 4
+
+
+def test_a_spec_without_the_attribute_at_all() -> None:
+    class Bare(_core.Capability):
+        pass
+
+    with pytest.raises(AttributeError, match="_SPEC"):
+        Bare(*ARGS)
+
+
+# -- Python code that runs mid-call ----------------------------------------------
+
+
+class Reinit:
+    """An int whose __index__ re-initialises (or grants on) a capability:
+    Python code that runs while generate_token reads its arguments."""
+
+    def __init__(self, value: int, action: Any) -> None:
+        self.value, self.action = value, action
+
+    def __index__(self) -> int:
+        self.action()
+        return self.value
+
+
+def test_an_index_that_reinitialises_the_object_mid_call() -> None:
+    capability = TaskRouterCapability(*ARGS)
+    ttl = Reinit(60, lambda: capability.__init__("AC1", KEY, "WS1", "WK2"))
+    token = capability.generate_token(ttl, now=NOW)
+    # The token is the object's as it is after the argument was read.
+    assert token == pyjwt_reencode(token, KEY)
+    assert claims(token)["worker_sid"] == "WK2"
+    assert token == capability.generate_token(60, now=NOW)
+
+
+def test_an_index_that_grants_mid_call() -> None:
+    capability = TaskRouterCapability(*ARGS)
+    now = Reinit(NOW, capability.allow_worker_fetch_attributes)
+    token = capability.generate_token(now=now)
+    assert len(claims(token)["policies"]) == 4
+    assert token == capability.generate_token(now=NOW)
+
+
+def test_a_clock_that_fails() -> None:
+    capability = TaskRouterCapability(*ARGS)
+
+    def broken() -> float:
+        raise OSError("no clock")
+
+    import time
+
+    real = time.time
+    time.time = broken
+    try:
+        with pytest.raises(OSError, match="no clock"):
+            capability.generate_token()
+    finally:
+        time.time = real
+    assert claims(capability.generate_token())["exp"] >= int(real()) + 3600
