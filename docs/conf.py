@@ -31,3 +31,13 @@ myst_heading_anchors = 3
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "show-inheritance": True}
+
+
+def _public_bases(app: object, name: str, obj: object, options: object, bases: list) -> None:
+    """Leaves the compiled core's private types (twilio_trcap._core: the
+    base that implements TaskRouterCapability's hot path) out of "Bases"."""
+    bases[:] = [base for base in bases if getattr(base, "__module__", "") != "twilio_trcap._core"]
+
+
+def setup(app: object) -> None:
+    app.connect("autodoc-process-bases", _public_bases)  # type: ignore[attr-defined]

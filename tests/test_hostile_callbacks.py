@@ -278,6 +278,73 @@ def test_a_finalizer_cannot_make_the_decoder_read_freed_keys() -> None:
         assert out[0].split()[0] == "True"
 
 
+# -- twilio 4.0's class on its C base: keyword arguments the caller's dict holds
+
+# The values of keyword arguments are held by the caller's dict only; the
+# constructor binds them as references of its own before any Python code
+# can run (the _trcap_spec lookup, a collection on 3.11).  Before, it
+# borrowed them from the dict, and a finalizer or a descriptor that
+# cleared the dict made it read freed strs: a crash, or their freed bytes
+# (an old key's, perhaps) in an error message.
+KWARGS_CALL = """
+    from twilio_trcap import TaskRouterCapability
+
+    class S(str):
+        pass
+
+    def kwargs():
+        return {"account_sid": S("AC" + "1" * 40), "auth_token": S("k" * 40),
+                "workspace_sid": S("WS" + "2" * 40), "worker_sid": S("WK" + "3" * 40)}
+
+    def clear_kwargs():
+        o = find(lambda o: type(o) is dict and "worker_sid" in o and "account_sid" in o)
+        if o is None:
+            return False
+        o.clear()
+        flush_freelists()
+        junk = [S("x" * 50) for _ in range(100)]
+        return True
+"""
+
+
+def test_a_spec_lookup_that_clears_the_keyword_arguments() -> None:
+    out = run_child(
+        textwrap.dedent(KWARGS_CALL)
+        + textwrap.dedent(
+            """
+        class Spec:
+            def __get__(self, instance, owner):
+                if clear_kwargs():
+                    sprung.append(True)
+                return TaskRouterCapability._trcap_spec
+
+        class Mine(TaskRouterCapability):
+            _trcap_spec = Spec()
+
+        capability = Mine(**kwargs())
+        print(bool(sprung), capability._fields[:3] == ("AC" + "1" * 40, "WS" + "2" * 40, "WK" + "3" * 40))
+        """
+        )
+    )
+    assert out == ["True True"]
+
+
+def test_a_finalizer_that_clears_the_keyword_arguments() -> None:
+    out = run_child(
+        textwrap.dedent(KWARGS_CALL)
+        + textwrap.dedent(
+            """
+        trap(clear_kwargs)
+        capability = armed(lambda: TaskRouterCapability(**kwargs()))
+        print(bool(sprung), capability.worker_sid == "WK" + "3" * 40)
+        """
+        )
+    )
+    assert out[0].split()[1] == "True"
+    if ALLOCATION_COLLECTS:
+        assert out[0].split()[0] == "True"
+
+
 # -- the Minter and Template: what the core checked is what it keeps ----------
 
 def test_minter_create_keeps_the_tuple_it_checked_not_what_iter_gives() -> None:

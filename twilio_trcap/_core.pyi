@@ -1,7 +1,7 @@
 """Stub for the compiled core (src/glue/, over src/core/).  Private: use twilio_trcap."""
 
 from collections.abc import Iterable
-from typing import Any, final
+from typing import Any, ClassVar, final
 
 openssl_version: str
 MAX_TOKEN_LENGTH: int
@@ -61,7 +61,9 @@ class Minter:
 
 class Capability:
     """The C half of twilio 4.0's TaskRouterCapability (the base of
-    twilio_trcap.TaskRouterCapability, whose _SPEC it reads)."""
+    twilio_trcap.TaskRouterCapability, whose _trcap_spec it reads)."""
+
+    _trcap_spec: ClassVar[tuple[Any, ...]]
 
     def __init__(
         self,

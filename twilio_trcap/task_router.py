@@ -99,7 +99,7 @@ def make_policy(
 #: (src/glue/capability.c): the field rules, the defaults of base_url,
 #: version and base_ws_url, the layout, the default policies, and the
 #: policy each allow_* method appends, in the order of the methods.
-_SPEC: Final = (
+_trcap_spec: Final = (
     _FIELD_RULES,
     (TASK_ROUTER_BASE_URL, "v1", TASK_ROUTER_BASE_WS_URL),
     LAYOUT_4_0,
@@ -111,21 +111,24 @@ _SPEC: Final = (
 class TaskRouterCapability(FieldsCapability, _core.Capability):
     """A TaskRouter capability token for one Worker, as twilio 4.0 made it.
 
-    ``TaskRouterCapability(account_sid, auth_token, workspace_sid,
-    worker_sid, base_url=TASK_ROUTER_BASE_URL, version="v1",
-    base_ws_url=TASK_ROUTER_BASE_WS_URL)``
-
     :param account_sid: the account the token is for (the ``iss`` claim).
+    :type account_sid: str
     :param auth_token: the account's auth token (str or bytes): the HS256
         key.  It is kept only inside the C core, as OpenSSL's prepared
         states, never shown by ``repr``, ``str`` or an exception, and wiped
         once no object uses it and it has left the cache of the eight keys
         prepared last (see :func:`twilio_trcap.forget_keys`).
+    :type auth_token: str | bytes
     :param workspace_sid: the Workspace the Worker belongs to.
+    :type workspace_sid: str
     :param worker_sid: the Worker the token is for.
+    :type worker_sid: str
     :param base_url: the TaskRouter API's base URL.
+    :type base_url: str
     :param version: the API version, in URLs and the ``version`` claim.
+    :type version: str
     :param base_ws_url: the base URL of the Worker's event channel.
+    :type base_ws_url: str
     :raises TypeError: a sid, URL or version is not a str; the auth token is
         neither str nor bytes.
     :raises ValueError: any of them is empty, or a sid holds anything but
@@ -141,14 +144,15 @@ class TaskRouterCapability(FieldsCapability, _core.Capability):
     :meth:`add_policy` append policies of one's own.
 
     The constructor, the three ``allow_*`` methods and
-    :meth:`generate_token` are the core's (``_core.Capability``), so that a
-    fresh token runs no Python code of this package; they are named again
-    here, where the class's other methods are.
+    :meth:`generate_token` are implemented in the compiled core (the class's
+    base), so that a fresh token runs no Python code of this package; a
+    subclass overrides or extends them as usual.
     """
 
     __slots__ = ("__weakref__",)
 
-    _SPEC: ClassVar = _SPEC
+    # Read by the core's __init__ (private: not meant to be overridden).
+    _trcap_spec: ClassVar = _trcap_spec
 
     # -- what the reference exposes -------------------------------------
 
@@ -177,7 +181,8 @@ class TaskRouterCapability(FieldsCapability, _core.Capability):
         """The Worker's URL."""
         return url_text(WORKER_URL, self._fields)
 
-    # -- permissions and the token: the core's ----------------------------
+    # -- permissions and the token: the core's, named here so that the
+    # -- class's reference lists them beside its other methods ------------
 
     allow_worker_fetch_attributes = _core.Capability.allow_worker_fetch_attributes
     allow_worker_activity_updates = _core.Capability.allow_worker_activity_updates

@@ -7,7 +7,7 @@
  * properties, mint_many, the policy methods, allows/explain, repr.
  *
  * What the payload is made of stays in Python, beside the other
- * generations' (twilio_trcap._payload): the subclass's _SPEC class
+ * generations' (twilio_trcap._payload): the subclass's _trcap_spec class
  * attribute, read once per object by __init__, is the tuple
  *
  *     (rules, defaults, layout, policies, grants)
@@ -23,13 +23,13 @@
  *             allow_task_reservation_updates append, in that order
  *
  * Every piece is checked where it is used (check_fields, Minter.create,
- * Minter.add_policy), so a subclass with a _SPEC of its own gets an
+ * Minter.add_policy), so a subclass with a _trcap_spec of its own gets an
  * exception, never a crash.  An object whose __init__ has not run (made by
  * __new__ alone) refuses every method.
  */
 #include "minter.h"
 
-#include <structmember.h>  /* PyMemberDef's T_OBJECT and READONLY before 3.12 */
+#include <structmember.h>  /* T_OBJECT_EX, READONLY (as template.c) */
 
 #define SPEC_ITEMS 5
 #define NFIELDS 6
@@ -48,7 +48,162 @@ typedef struct {
     PyObject *grants;  /* the spec's grants: a tuple of NGRANTS, owned */
 } CapabilityObject;
 
+/* ---- arguments --------------------------------------------------------------- */
+
+/* A method's parameters, bound as Python binds a def's: positional ones
+ * first (the first `required` of them required), then keyword-only ones;
+ * the messages are Python's, under the name the Python class's method had
+ * (`qualname`), counting self as Python counts it. */
+typedef struct {
+    const char *qualname;
+    const char *const *names;
+    int positional;  /* parameters that may be given by position */
+    int required;    /* the first `required` of them must be given */
+    int count;       /* all parameters */
+} signature;
+
+/* Binds one keyword argument; 0, or -1 with Python's message.  The name
+ * is compared by value (a str subclass's __eq__ never runs). */
+static int
+bind_keyword(const signature *sig, PyObject *name, PyObject *value, PyObject **values)
+{
+    if (!PyUnicode_Check(name)) {  /* possible only through the C API */
+        PyErr_Format(PyExc_TypeError, "%s() keywords must be strings", sig->qualname);
+        return -1;
+    }
+    for (int i = 0; i < sig->count; i++) {
+        if (PyUnicode_CompareWithASCIIString(name, sig->names[i]) == 0) {
+            if (values[i] != NULL) {
+                PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'",
+                             sig->qualname, sig->names[i]);
+                return -1;
+            }
+            values[i] = Py_NewRef(value);
+            return 0;
+        }
+    }
+    PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", sig->qualname,
+                 name);
+    return -1;
+}
+
+/* Python's message for missing required arguments: 'a', 'a' and 'b', or
+ * 'a', 'b', and 'c'. */
+static void
+raise_missing(const signature *sig, PyObject **values)
+{
+    PyObject *names = PyUnicode_FromString(""), *next;
+    int missing = 0, done = 0;
+
+    for (int i = 0; i < sig->required; i++) {
+        missing += values[i] == NULL;
+    }
+    for (int i = 0; names != NULL && i < sig->required; i++) {
+        if (values[i] != NULL) {
+            continue;
+        }
+        done++;
+        next = PyUnicode_FromFormat("%U%s'%s'", names,
+                                    done == 1 ? "" : done < missing ? ", "
+                                                   : missing == 2 ? " and " : ", and ",
+                                    sig->names[i]);
+        Py_SETREF(names, next);
+    }
+    if (names != NULL) {
+        PyErr_Format(PyExc_TypeError, "%s() missing %d required positional argument%s: %U",
+                     sig->qualname, missing, missing == 1 ? "" : "s", names);
+        Py_DECREF(names);
+    }
+}
+
+/* Binds a call's arguments (positional `args`, then the keywords: names
+ * in `kwnames` with values after the positional ones, as vectorcall
+ * passes them, or a dict `kwargs`) to values[sig->count]: strong
+ * references, NULL where not given.  0, or -1 with the values released.
+ * The references are ours because a keyword's value is held only by the
+ * caller's dict, which Python code run later in the call (a lookup, a
+ * finalizer) could clear. */
+static int
+bind(const signature *sig, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+     PyObject *kwargs, PyObject **values)
+{
+    PyObject *name, *value;
+    Py_ssize_t pos = 0;
+
+    for (int i = 0; i < sig->count; i++) {
+        values[i] = NULL;
+    }
+    for (Py_ssize_t i = 0; i < nargs && i < sig->positional; i++) {
+        values[i] = Py_NewRef(args[i]);
+    }
+    for (Py_ssize_t i = 0; kwnames != NULL && i < PyTuple_GET_SIZE(kwnames); i++) {
+        if (bind_keyword(sig, PyTuple_GET_ITEM(kwnames, i), args[nargs + i], values) < 0) {
+            goto error;
+        }
+    }
+    /* Matching a name and taking a reference run no Python code, so the
+     * dict cannot change while it is read. */
+    while (kwargs != NULL && PyDict_Next(kwargs, &pos, &name, &value)) {
+        if (bind_keyword(sig, name, value, values) < 0) {
+            goto error;
+        }
+    }
+    if (nargs > sig->positional) {
+        /* Python counts self, and keyword-only arguments given. */
+        int kwonly = 0;
+        for (int i = sig->positional; i < sig->count; i++) {
+            kwonly += values[i] != NULL;
+        }
+        if (kwonly) {
+            PyErr_Format(PyExc_TypeError,
+                         "%s() takes from %d to %d positional arguments but %zd positional "
+                         "arguments (and %d keyword-only argument%s) were given",
+                         sig->qualname, sig->required + 1, sig->positional + 1, nargs + 1,
+                         kwonly, kwonly == 1 ? "" : "s");
+        }
+        else {
+            PyErr_Format(PyExc_TypeError,
+                         "%s() takes from %d to %d positional arguments but %zd were given",
+                         sig->qualname, sig->required + 1, sig->positional + 1, nargs + 1);
+        }
+        goto error;
+    }
+    for (int i = 0; i < sig->required; i++) {
+        if (values[i] == NULL) {
+            raise_missing(sig, values);
+            goto error;
+        }
+    }
+    return 0;
+
+error:
+    for (int i = 0; i < sig->count; i++) {
+        Py_CLEAR(values[i]);
+    }
+    return -1;
+}
+
+static void
+release(PyObject **values, int count)
+{
+    for (int i = 0; i < count; i++) {
+        Py_XDECREF(values[i]);
+    }
+}
+
 /* ---- __init__ ------------------------------------------------------------- */
+
+/* twilio 4.0's TaskRouterCapability(account_sid, auth_token,
+ * workspace_sid, worker_sid, base_url=..., version=..., base_ws_url=...) */
+enum { ACCOUNT_SID, AUTH_TOKEN, WORKSPACE_SID, WORKER_SID, BASE_URL, VERSION, BASE_WS_URL,
+       NPARAMS };
+static const char *const init_names[NPARAMS] = {
+    "account_sid", "auth_token", "workspace_sid", "worker_sid", "base_url", "version",
+    "base_ws_url",
+};
+static const signature init_signature = {
+    "TaskRouterCapability.__init__", init_names, NPARAMS, 4, NPARAMS,
+};
 
 /* The class's spec, checked for its shape (its items are checked where
  * they are used).  New reference. */
@@ -66,8 +221,8 @@ spec_of(module_state *state, PyObject *self)
         || !PyTuple_CheckExact(PyTuple_GET_ITEM(spec, 4))
         || PyTuple_GET_SIZE(PyTuple_GET_ITEM(spec, 4)) != NGRANTS) {
         PyErr_Format(PyExc_TypeError,
-                     "%.100s._SPEC must be a tuple (rules, defaults, layout, policies, grants)",
-                     Py_TYPE(self)->tp_name);
+                     "%.100s._trcap_spec must be a tuple (rules, defaults, layout, policies, "
+                     "grants)", Py_TYPE(self)->tp_name);
         Py_DECREF(spec);
         return NULL;
     }
@@ -77,39 +232,23 @@ spec_of(module_state *state, PyObject *self)
 static int
 Capability_init(CapabilityObject *self, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"account_sid", "auth_token", "workspace_sid", "worker_sid",
-                               "base_url", "version", "base_ws_url", NULL};
-    /* The arguments, borrowed (NULL: an optional one not given). */
-    PyObject *account_sid = NULL, *auth_token = NULL, *workspace_sid = NULL, *worker_sid = NULL;
-    PyObject *base_url = NULL, *version = NULL, *base_ws_url = NULL;
+    PyObject *values[NPARAMS];  /* the arguments: strong references, NULL when not given */
     PyObject *spec = NULL, *fields = NULL, *key = NULL, *minter = NULL, *defaults;
+    PyObject *old_fields, *old_minter, *old_grants;
     PyObject *module;
     module_state *state;
-    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
     int rc = -1;
 
-    if (kwargs == NULL && nargs >= 4 && nargs <= 7) {
-        /* All positional, the common call: what the parser below would
-         * take, without its per-call formatting work. */
-        PyObject **given[7] = {&account_sid, &auth_token, &workspace_sid, &worker_sid,
-                               &base_url, &version, &base_ws_url};
-        for (Py_ssize_t i = 0; i < nargs; i++) {
-            *given[i] = PyTuple_GET_ITEM(args, i);
-        }
-    }
-    else if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOO|OOO:TaskRouterCapability",
-                                          keywords, &account_sid, &auth_token, &workspace_sid,
-                                          &worker_sid, &base_url, &version, &base_ws_url)) {
-        goto error;
+    if (bind(&init_signature, PySequence_Fast_ITEMS(args), PyTuple_GET_SIZE(args), NULL, kwargs,
+             values) < 0) {
+        return -1;
     }
     module = PyType_GetModuleByDef(Py_TYPE(self), &trcap_py_module);
     if (module == NULL) {
         goto error;
     }
     state = get_state(module);
-    /* The arguments are borrowed from args and kwargs, which the caller
-     * holds until we return; the spec is ours. */
-    spec = spec_of(state, (PyObject *)self);
+    spec = spec_of(state, (PyObject *)self);  /* may run Python code: nothing is borrowed */
     if (spec == NULL) {
         goto error;
     }
@@ -117,18 +256,18 @@ Capability_init(CapabilityObject *self, PyObject *args, PyObject *kwargs)
     {
         /* The fields in their order (twilio_trcap._payload), each taken by
          * value by its rule; then the key, then the Minter. */
-        PyObject *values[NFIELDS] = {
-            account_sid, workspace_sid, worker_sid,
-            version ? version : PyTuple_GET_ITEM(defaults, 1),
-            base_url ? base_url : PyTuple_GET_ITEM(defaults, 0),
-            base_ws_url ? base_ws_url : PyTuple_GET_ITEM(defaults, 2),
+        PyObject *field_values[NFIELDS] = {
+            values[ACCOUNT_SID], values[WORKSPACE_SID], values[WORKER_SID],
+            values[VERSION] ? values[VERSION] : PyTuple_GET_ITEM(defaults, 1),
+            values[BASE_URL] ? values[BASE_URL] : PyTuple_GET_ITEM(defaults, 0),
+            values[BASE_WS_URL] ? values[BASE_WS_URL] : PyTuple_GET_ITEM(defaults, 2),
         };
-        fields = trcap_py_fields_of(PyTuple_GET_ITEM(spec, 0), values, NFIELDS);
+        fields = trcap_py_fields_of(PyTuple_GET_ITEM(spec, 0), field_values, NFIELDS);
     }
     if (fields == NULL) {
         goto error;
     }
-    key = trcap_py_key_of(state, auth_token, "auth_token");
+    key = trcap_py_key_of(state, values[AUTH_TOKEN], "auth_token");
     if (key == NULL) {
         goto error;
     }
@@ -137,15 +276,24 @@ Capability_init(CapabilityObject *self, PyObject *args, PyObject *kwargs)
     if (minter == NULL) {
         goto error;
     }
-    /* Everything is made: only now does the object change (a second
-     * __init__ replaces the first one's state whole, or not at all). */
+    /* Everything is made: only now does the object change, all of it
+     * before the old state is released (freeing it could run a
+     * finalizer), so that a second __init__ replaces the first one's
+     * state whole, or not at all. */
+    old_fields = self->fields;
+    old_minter = self->minter;
+    old_grants = self->grants;
     self->state = state;
-    Py_XSETREF(self->grants, Py_NewRef(PyTuple_GET_ITEM(spec, 4)));
-    Py_XSETREF(self->fields, Py_NewRef(fields));
-    Py_XSETREF(self->minter, Py_NewRef(minter));
+    self->fields = Py_NewRef(fields);
+    self->minter = Py_NewRef(minter);
+    self->grants = Py_NewRef(PyTuple_GET_ITEM(spec, 4));
+    Py_XDECREF(old_fields);
+    Py_XDECREF(old_minter);
+    Py_XDECREF(old_grants);
     rc = 0;
 
 error:
+    release(values, NPARAMS);
     Py_XDECREF(spec);
     Py_XDECREF(fields);
     Py_XDECREF(key);
@@ -222,50 +370,12 @@ allow_task_reservation_updates(CapabilityObject *self, PyObject *Py_UNUSED(ignor
     return grant(self, 2);
 }
 
-/* generate_token's arguments, (ttl=3600, attributes=None, *, now=None),
- * parsed as Python would parse them: the values are borrowed from the
- * call, NULL where not given.  Keyword names are compared as str values
- * (PyUnicode_Compare runs no method of a str subclass). */
-static int
-generate_args(module_state *state, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
-              PyObject *values[3])
-{
-    PyObject *names[3] = {state->str_ttl, state->str_attributes, state->str_now};
-    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
-
-    values[0] = values[1] = values[2] = NULL;
-    if (nargs > 2) {
-        PyErr_Format(PyExc_TypeError,
-                     "generate_token() takes at most 2 positional arguments (%zd given)", nargs);
-        return -1;
-    }
-    for (Py_ssize_t i = 0; i < nargs; i++) {
-        values[i] = args[i];
-    }
-    for (Py_ssize_t i = 0; i < nkw; i++) {
-        PyObject *name = PyTuple_GET_ITEM(kwnames, i);
-        int at = -1;
-        for (int j = 0; j < 3 && at < 0; j++) {
-            if (name == names[j] || PyUnicode_Compare(name, names[j]) == 0) {
-                at = j;
-            }
-        }
-        if (at < 0) {
-            if (!PyErr_Occurred()) {
-                PyErr_Format(PyExc_TypeError,
-                             "generate_token() got an unexpected keyword argument '%U'", name);
-            }
-            return -1;
-        }
-        if (values[at] != NULL) {
-            PyErr_Format(PyExc_TypeError,
-                         "generate_token() got multiple values for argument '%U'", names[at]);
-            return -1;
-        }
-        values[at] = args[nargs + i];
-    }
-    return 0;
-}
+/* generate_token(ttl=3600, attributes=None, *, now=None) */
+enum { TTL, ATTRIBUTES, NOW, NGENERATE };
+static const char *const generate_names[NGENERATE] = {"ttl", "attributes", "now"};
+static const signature generate_signature = {
+    "TaskRouterCapability.generate_token", generate_names, 2, 0, NGENERATE,
+};
 
 PyDoc_STRVAR(generate_token_doc,
 "generate_token($self, /, ttl=3600, attributes=None, *, now=None)\n--\n\n"
@@ -279,6 +389,7 @@ PyDoc_STRVAR(generate_token_doc,
 ":raises TypeError: `ttl` or `now` is not an int (a bool is not).\n"
 ":raises ValueError: `ttl` is negative.\n"
 ":raises OverflowError: ``now + ttl`` does not fit a signed 64-bit int.\n"
+":rtype: str\n"
 "\n"
 "Claims, in this order: ``version``, ``friendly_name``, ``policies``,\n"
 "``iss``, ``exp``, ``account_sid``, ``channel``, ``worker_sid``,\n"
@@ -290,29 +401,31 @@ static PyObject *
 generate_token(CapabilityObject *self, PyObject *const *args, Py_ssize_t nargs,
                PyObject *kwnames)
 {
-    PyObject *values[3], *ttl = NULL, *exp = NULL, *minter = NULL, *token = NULL;
+    PyObject *values[NGENERATE];  /* the arguments: strong references, NULL when not given */
+    PyObject *ttl = NULL, *exp = NULL, *minter = NULL, *token = NULL;
     module_state *state = self->state;
 
+    if (bind(&generate_signature, args, nargs, kwnames, NULL, values) < 0) {
+        return NULL;
+    }
     if (state == NULL) {
         (void)minter_of(self);  /* raises: not initialised */
         goto error;
     }
-    if (generate_args(state, args, PyVectorcall_NARGS(nargs), kwnames, values) < 0) {
-        goto error;
-    }
-    if (values[1] != NULL && values[1] != Py_None
+    if (values[ATTRIBUTES] != NULL && values[ATTRIBUTES] != Py_None
         && PyErr_WarnEx(PyExc_UserWarning,
                         "generate_token(attributes=...) is ignored, as it was in twilio 4.0",
                         1) < 0) {
         goto error;
     }
-    ttl = values[0] != NULL ? Py_NewRef(values[0]) : PyLong_FromLong(DEFAULT_TTL);
+    ttl = values[TTL] != NULL ? Py_NewRef(values[TTL]) : PyLong_FromLong(DEFAULT_TTL);
     if (ttl == NULL) {
         goto error;
     }
     /* May run Python code (the clock, an argument's __index__), which may
-     * re-initialise the object: its Minter is read after. */
-    exp = trcap_py_expiry_of(state, ttl, values[2] != NULL ? values[2] : Py_None);
+     * re-initialise the object: the token is the object's as it is after,
+     * so its Minter is read last. */
+    exp = trcap_py_expiry_of(state, ttl, values[NOW] != NULL ? values[NOW] : Py_None);
     if (exp == NULL) {
         goto error;
     }
@@ -323,6 +436,7 @@ generate_token(CapabilityObject *self, PyObject *const *args, Py_ssize_t nargs,
     token = trcap_py_minter_mint(minter, &exp, 1);
 
 error:
+    release(values, NGENERATE);
     Py_XDECREF(ttl);
     Py_XDECREF(exp);
     Py_XDECREF(minter);
@@ -373,10 +487,10 @@ static PyMethodDef Capability_methods[] = {
 };
 
 static PyMemberDef Capability_members[] = {
-    {"_fields", T_OBJECT, offsetof(CapabilityObject, fields), READONLY,
-     "The checked fields (twilio_trcap._payload's order); None before __init__."},
-    {"_minter", T_OBJECT, offsetof(CapabilityObject, minter), READONLY,
-     "The Minter that holds the key and the policies; None before __init__."},
+    {"_fields", T_OBJECT_EX, offsetof(CapabilityObject, fields), READONLY,
+     "The checked fields (twilio_trcap._payload's order); unset before __init__."},
+    {"_minter", T_OBJECT_EX, offsetof(CapabilityObject, minter), READONLY,
+     "The Minter that holds the key and the policies; unset before __init__."},
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -386,7 +500,7 @@ PyDoc_STRVAR(Capability_doc,
 "base_ws_url='https://event-bridge.twilio.com/v1/wschannels')\n--\n\n"
 "The C half of twilio 4.0's TaskRouterCapability: its constructor, the\n"
 "three permission methods and generate_token.  Subclassed by\n"
-"twilio_trcap.TaskRouterCapability, whose _SPEC describes the payload.");
+"twilio_trcap.TaskRouterCapability, whose _trcap_spec describes the payload.");
 
 static PyType_Slot Capability_slots[] = {
     {Py_tp_init, Capability_init},

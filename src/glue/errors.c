@@ -369,7 +369,7 @@ trcap_py_fields_of(PyObject *rules, PyObject *const *values, Py_ssize_t count)
     PyObject *fields = NULL;
 
     if (!PyTuple_CheckExact(rules) || PyTuple_GET_SIZE(rules) != count) {
-        PyErr_Format(PyExc_TypeError, "rules must be a tuple of %zd rules", count);
+        PyErr_Format(PyExc_TypeError, "rules must be a tuple of %zd rules, one per value", count);
         goto error;
     }
     fields = PyTuple_New(count);

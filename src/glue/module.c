@@ -144,7 +144,7 @@ exec_constants(PyObject *module)
     state->str_ttl = PyUnicode_InternFromString("ttl");
     state->str_now = PyUnicode_InternFromString("now");
     state->str_exp = PyUnicode_InternFromString("exp");
-    state->str_spec = PyUnicode_InternFromString("_SPEC");
+    state->str_spec = PyUnicode_InternFromString("_trcap_spec");
     state->str_attributes = PyUnicode_InternFromString("attributes");
     if (state->no_prefixes == NULL || state->time_module == NULL || state->str_time == NULL
         || state->str_ttl == NULL || state->str_now == NULL || state->str_exp == NULL
@@ -259,7 +259,8 @@ static PyModuleDef_Slot core_slots[] = {
      *     allocated before), so one context per interpreter serves them
      *     all and saves each object one of its own;
      *   - every Minter's mutable state (its policy list, a re-mint's
-     *     prepared prefix and suffix);
+     *     prepared prefix and suffix), and a Capability's (its Minter,
+     *     fields and grants, replaced together by a second __init__);
      *   - the key cache (module_state.key_cache, key.c), whose lookups,
      *     insertions and evictions are unlocked.
      * Key.mint_each makes a MAC context of its own, which is why it may

@@ -186,8 +186,11 @@ trcap_py_check_claim_time(PyObject *Py_UNUSED(module), PyObject *const *args, Py
         return NULL;
     }
     if (!PyLong_Check(args[0])) {
-        PyErr_Format(PyExc_TypeError, "%U must be an int, not %.100s", args[1],
-                     Py_TYPE(args[0])->tp_name);
+        PyObject *type_name = PyType_GetName(Py_TYPE(args[0]));  /* type(value).__name__ */
+        if (type_name != NULL) {
+            PyErr_Format(PyExc_TypeError, "%U must be an int, not %U", args[1], type_name);
+            Py_DECREF(type_name);
+        }
         return NULL;
     }
     return claim_time_of(args[0], args[1]);
