@@ -73,6 +73,30 @@ probe_is_ascii(PyObject *s)
 }
 #define PyUnicode_IS_ASCII probe_is_ascii
 #define PyUnicode_1BYTE_DATA(s) ((unsigned char *)PyBytes_AsString(s))
+#define PyObject_CallOneArg(f, a) PyObject_CallFunctionObjArgs((f), (a), NULL)
+/* PyType_GetModuleByDef is in the limited API from 3.13: the module of the
+ * first type in the MRO that one of ours made (a Python subclass's instance
+ * reaches its C base's). */
+static PyObject *
+probe_module_by_def(PyTypeObject *type, PyModuleDef *def)
+{
+    PyObject *mro = PyObject_GetAttrString((PyObject *)type, "__mro__"), *found = NULL;
+    for (Py_ssize_t i = 0; mro != NULL && found == NULL && i < PyTuple_Size(mro); i++) {
+        PyObject *module = PyType_GetModule((PyTypeObject *)PyTuple_GetItem(mro, i));
+        if (module == NULL) {
+            PyErr_Clear();
+        }
+        else if (PyModule_GetDef(module) == def) {
+            found = module;
+        }
+    }
+    Py_XDECREF(mro);  /* the module outlives the type's MRO tuple */
+    if (found == NULL && !PyErr_Occurred()) {
+        PyErr_SetString(PyExc_TypeError, "no module of ours in the MRO");
+    }
+    return found;
+}
+#define PyType_GetModuleByDef probe_module_by_def
 """
 
 TEXT_OF = """    t->data = PyUnicode_DATA(str);
@@ -141,13 +165,24 @@ def rewrite(files: dict[str, str]) -> dict[str, str]:
             if (str != NULL) {
                 memcpy(PyUnicode_1BYTE_DATA(str), s->bytes, s->length);
             }""", """            str = PyUnicode_DecodeASCII((const char *)s->bytes, (Py_ssize_t)s->length, NULL);""", 1)
-    sub("PyType_GetModuleByDef(type, &trcap_py_module)", "PyType_GetModule(type)", 1)
     sub("*p = PyUnicode_1BYTE_DATA(token);",
         "*p = (const unsigned char *)PyUnicode_AsUTF8AndSize(token, NULL);", 1)
     sub("PyLong_Type.tp_repr(o)", "PyObject_Repr(o)", 1)  # differs for int subclasses only
     subn(r"Py_TYPE\(([^()]*)\)->tp_name", '"object"')
-    subn(r"(\w+)->tp_alloc\(", r"((allocfunc)PyType_GetSlot(\1, Py_tp_alloc))(")
-    subn(r"(\w+)->tp_free\(", r"((freefunc)PyType_GetSlot(\1, Py_tp_free))(")
+    subn(r"((?:\w+->)*\w+)->tp_alloc\(", r"((allocfunc)PyType_GetSlot(\1, Py_tp_alloc))(")
+    subn(r"((?:\w+->)*\w+)->tp_free\(", r"((freefunc)PyType_GetSlot(\1, Py_tp_free))(")
+    # The sid rule reads an ASCII str's bytes: its UTF-8 is the same.
+    sub("p = PyUnicode_1BYTE_DATA(sid);", "p = (const Py_UCS1 *)PyUnicode_AsUTF8AndSize(sid, NULL);", 1)
+    sub("memcmp(p, PyUnicode_1BYTE_DATA(prefix), (size_t)m)",
+        "memcmp(p, PyUnicode_AsUTF8AndSize(prefix, NULL), (size_t)m)", 1)
+    # The limited API has no view of a tuple's items: the C base's
+    # __init__ binds its positional arguments from a copy of the first ones.
+    sub("""    if (bind(&init_signature, PySequence_Fast_ITEMS(args), PyTuple_GET_SIZE(args), NULL, kwargs,
+             values) < 0) {""", """    PyObject *items_[NPARAMS];
+    for (Py_ssize_t i_ = 0; i_ < NPARAMS && i_ < PyTuple_Size(args); i_++) {
+        items_[i_] = PyTuple_GetItem(args, i_);
+    }
+    if (bind(&init_signature, items_, PyTuple_Size(args), NULL, kwargs, values) < 0) {""", 1)
     return files
 
 
