@@ -105,6 +105,26 @@ trcap_py_check_nargs(const char *fname, Py_ssize_t nargs, Py_ssize_t expected)
 }
 
 int
+trcap_py_raise_wrong_type(PyObject *name, const char *expected, PyObject *value)
+{
+    PyObject *type_name = PyType_GetName(Py_TYPE(value));  /* type(value).__name__ */
+    if (type_name != NULL) {
+        PyErr_Format(PyExc_TypeError, "%U must be %s, not %U", name, expected, type_name);
+        Py_DECREF(type_name);
+    }
+    return -1;
+}
+
+int
+trcap_py_check_value_and_name(const char *fname, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (trcap_py_check_nargs(fname, nargs, 2) < 0) {
+        return -1;
+    }
+    return trcap_py_check_name(args[1]);
+}
+
+int
 trcap_py_check_str(PyObject *o, const char *name)
 {
     if (!PyUnicode_Check(o)) {
@@ -314,15 +334,8 @@ trcap_py_check_sid(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 text_of_value(PyObject *value, PyObject *name)
 {
-    PyObject *type_name;
-
     if (!PyUnicode_Check(value)) {
-        /* type(value).__name__, as the Python checks name a type. */
-        type_name = PyType_GetName(Py_TYPE(value));
-        if (type_name != NULL) {
-            PyErr_Format(PyExc_TypeError, "%U must be str, not %U", name, type_name);
-            Py_DECREF(type_name);
-        }
+        (void)trcap_py_raise_wrong_type(name, "str", value);
         return NULL;
     }
 #if PY_VERSION_HEX < 0x030C0000
@@ -349,7 +362,7 @@ const char trcap_py_check_text_doc[] = PyDoc_STR(
 PyObject *
 trcap_py_check_text(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (trcap_py_check_nargs("check_text", nargs, 2) < 0 || trcap_py_check_name(args[1]) < 0) {
+    if (trcap_py_check_value_and_name("check_text", args, nargs) < 0) {
         return NULL;
     }
     return text_of_value(args[0], args[1]);

@@ -94,6 +94,11 @@ int trcap_py_check_str(PyObject *o, const char *name);
 /* 0 if `name` (an argument's name, for messages) is an exact str, else -1
  * with a TypeError. */
 int trcap_py_check_name(PyObject *name);
+/* The arguments (value, name) of a check: 0, or -1 with a TypeError. */
+int trcap_py_check_value_and_name(const char *fname, PyObject *const *args, Py_ssize_t nargs);
+/* Raises the TypeError "<name> must be <expected>, not <type(value).__name__>";
+ * returns -1. */
+int trcap_py_raise_wrong_type(PyObject *name, const char *expected, PyObject *value);
 /* The sid rule: `value` as an exact str, or NULL with the error naming
  * `name`; check_sid_item checks item `index` of a batch (0 when it keeps
  * the rule), naming it name[index]. */

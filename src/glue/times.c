@@ -20,7 +20,7 @@
 static PyObject *
 int_of(PyObject *value, PyObject *name)
 {
-    PyObject *number, *type_name;
+    PyObject *number;
 
     if (PyLong_CheckExact(value)) {
         return Py_NewRef(value);
@@ -30,16 +30,11 @@ int_of(PyObject *value, PyObject *name)
         return NULL;
     }
     number = PyNumber_Index(value);  /* may run the value's __index__ */
-    if (number != NULL || !PyErr_ExceptionMatches(PyExc_TypeError)) {
-        return number;
+    if (number == NULL && PyErr_ExceptionMatches(PyExc_TypeError)) {
+        PyErr_Clear();
+        (void)trcap_py_raise_wrong_type(name, "an int", value);
     }
-    PyErr_Clear();
-    type_name = PyType_GetName(Py_TYPE(value));  /* type(value).__name__ */
-    if (type_name != NULL) {
-        PyErr_Format(PyExc_TypeError, "%U must be an int, not %U", name, type_name);
-        Py_DECREF(type_name);
-    }
-    return NULL;
+    return number;
 }
 
 /* A time to live in whole seconds, zero or more.  New reference. */
@@ -146,7 +141,7 @@ const char trcap_py_check_int_doc[] = PyDoc_STR(
 PyObject *
 trcap_py_check_int(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (trcap_py_check_nargs("check_int", nargs, 2) < 0 || trcap_py_check_name(args[1]) < 0) {
+    if (trcap_py_check_value_and_name("check_int", args, nargs) < 0) {
         return NULL;
     }
     return int_of(args[0], args[1]);
@@ -182,15 +177,11 @@ const char trcap_py_check_claim_time_doc[] = PyDoc_STR(
 PyObject *
 trcap_py_check_claim_time(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    if (trcap_py_check_nargs("check_claim_time", nargs, 2) < 0 || trcap_py_check_name(args[1]) < 0) {
+    if (trcap_py_check_value_and_name("check_claim_time", args, nargs) < 0) {
         return NULL;
     }
     if (!PyLong_Check(args[0])) {
-        PyObject *type_name = PyType_GetName(Py_TYPE(args[0]));  /* type(value).__name__ */
-        if (type_name != NULL) {
-            PyErr_Format(PyExc_TypeError, "%U must be an int, not %U", args[1], type_name);
-            Py_DECREF(type_name);
-        }
+        (void)trcap_py_raise_wrong_type(args[1], "an int", args[0]);
         return NULL;
     }
     return claim_time_of(args[0], args[1]);
