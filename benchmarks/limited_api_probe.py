@@ -175,6 +175,20 @@ def rewrite(files: dict[str, str]) -> dict[str, str]:
     sub("p = PyUnicode_1BYTE_DATA(sid);", "p = (const Py_UCS1 *)PyUnicode_AsUTF8AndSize(sid, NULL);", 1)
     sub("memcmp(p, PyUnicode_1BYTE_DATA(prefix), (size_t)m)",
         "memcmp(p, PyUnicode_AsUTF8AndSize(prefix, NULL), (size_t)m)", 1)
+    # Nor of a type's tp_base and tp_dealloc: the C base's state through the MRO.
+    sub("""    for (PyTypeObject *t = type; t != NULL; t = t->tp_base) {
+        if (t->tp_dealloc == (destructor)Capability_dealloc) {
+            /* Ours, or a C subclass that inherited our dealloc: the
+             * module says which. */
+            module = PyType_GetModule(t);
+            if (module != NULL && PyModule_GetDef(module) == &trcap_py_module) {
+                return get_state(module);
+            }
+            PyErr_Clear();
+            break;
+        }
+    }
+""", "", 1)
     # The limited API has no view of a tuple's items: the C base's
     # __init__ binds its positional arguments from a copy of the first ones.
     sub("""    if (bind(&init_signature, PySequence_Fast_ITEMS(args), PyTuple_GET_SIZE(args), NULL, kwargs,

@@ -114,6 +114,7 @@ BAD_CALLS = [
     (ARGS, {"worker_sid": "WK2"}),
     (ARGS[:3], {"auth_token": KEY, "worker_sid": "WK1"}),
     ((), {"worker_sid": "WK1", "base_url": "x"}),
+    (ARGS, {"self": None}),
 ]
 
 
@@ -139,6 +140,7 @@ BAD_GENERATE_CALLS = [
     ((60, None), {"attributes": None}),
     ((), {"time": NOW}),
     ((), {"ttl": 60, "expires": 1}),
+    ((), {"self": None}),
 ]
 
 

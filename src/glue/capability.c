@@ -51,9 +51,11 @@ typedef struct {
 /* ---- arguments --------------------------------------------------------------- */
 
 /* A method's parameters, bound as Python binds a def's: positional ones
- * first (the first `required` of them required), then keyword-only ones;
- * the messages are Python's, under the name the Python class's method had
- * (`qualname`), counting self as Python counts it. */
+ * first (the first `required` of them required, and at least one not),
+ * then optional keyword-only ones; the messages are CPython 3.11's and
+ * 3.12's (3.13 adds a "Did you mean" to a misspelt keyword, which we do
+ * not), under the name the Python class's method had (`qualname`),
+ * counting self as Python counts it. */
 typedef struct {
     const char *qualname;
     const char *const *names;
@@ -69,6 +71,12 @@ bind_keyword(const signature *sig, PyObject *name, PyObject *value, PyObject **v
 {
     if (!PyUnicode_Check(name)) {  /* possible only through the C API */
         PyErr_Format(PyExc_TypeError, "%s() keywords must be strings", sig->qualname);
+        return -1;
+    }
+    if (PyUnicode_CompareWithASCIIString(name, "self") == 0) {
+        /* A def's first parameter: always given, by the instance. */
+        PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument 'self'",
+                     sig->qualname);
         return -1;
     }
     for (int i = 0; i < sig->count; i++) {
@@ -205,6 +213,34 @@ static const signature init_signature = {
     "TaskRouterCapability.__init__", init_names, NPARAMS, 4, NPARAMS,
 };
 
+static void Capability_dealloc(CapabilityObject *self);
+
+/* The module's state, from the type of a Capability or of a subclass's
+ * object: up the tp_base chain, the first type with our dealloc is ours
+ * (a Python subclass has subtype_dealloc): a step or two, where
+ * PyType_GetModuleByDef walks the whole MRO (the mixins included), which
+ * it still does for anything else. */
+static module_state *
+state_of(PyTypeObject *type)
+{
+    PyObject *module;
+
+    for (PyTypeObject *t = type; t != NULL; t = t->tp_base) {
+        if (t->tp_dealloc == (destructor)Capability_dealloc) {
+            /* Ours, or a C subclass that inherited our dealloc: the
+             * module says which. */
+            module = PyType_GetModule(t);
+            if (module != NULL && PyModule_GetDef(module) == &trcap_py_module) {
+                return get_state(module);
+            }
+            PyErr_Clear();
+            break;
+        }
+    }
+    module = PyType_GetModuleByDef(type, &trcap_py_module);  /* raises */
+    return module == NULL ? NULL : get_state(module);
+}
+
 /* The class's spec, checked for its shape (its items are checked where
  * they are used).  New reference. */
 static PyObject *
@@ -235,7 +271,6 @@ Capability_init(CapabilityObject *self, PyObject *args, PyObject *kwargs)
     PyObject *values[NPARAMS];  /* the arguments: strong references, NULL when not given */
     PyObject *spec = NULL, *fields = NULL, *key = NULL, *minter = NULL, *defaults;
     PyObject *old_fields, *old_minter, *old_grants;
-    PyObject *module;
     module_state *state;
     int rc = -1;
 
@@ -243,11 +278,10 @@ Capability_init(CapabilityObject *self, PyObject *args, PyObject *kwargs)
              values) < 0) {
         return -1;
     }
-    module = PyType_GetModuleByDef(Py_TYPE(self), &trcap_py_module);
-    if (module == NULL) {
+    state = state_of(Py_TYPE(self));
+    if (state == NULL) {
         goto error;
     }
-    state = get_state(module);
     spec = spec_of(state, (PyObject *)self);  /* may run Python code: nothing is borrowed */
     if (spec == NULL) {
         goto error;

@@ -145,10 +145,9 @@ exec_constants(PyObject *module)
     state->str_now = PyUnicode_InternFromString("now");
     state->str_exp = PyUnicode_InternFromString("exp");
     state->str_spec = PyUnicode_InternFromString("_trcap_spec");
-    state->str_attributes = PyUnicode_InternFromString("attributes");
     if (state->no_prefixes == NULL || state->time_module == NULL || state->str_time == NULL
         || state->str_ttl == NULL || state->str_now == NULL || state->str_exp == NULL
-        || state->str_spec == NULL || state->str_attributes == NULL) {
+        || state->str_spec == NULL) {
         return -1;
     }
     /* The OpenSSL this module runs with, for bug reports. */
@@ -220,7 +219,6 @@ core_clear(PyObject *module)
     Py_CLEAR(state->str_now);
     Py_CLEAR(state->str_exp);
     Py_CLEAR(state->str_spec);
-    Py_CLEAR(state->str_attributes);
     Py_CLEAR(state->key_type);
     Py_CLEAR(state->minter_type);
     Py_CLEAR(state->template_type);

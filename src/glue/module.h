@@ -53,9 +53,8 @@ typedef struct {
     PyObject *str_ttl;
     PyObject *str_now;
     PyObject *str_exp;
-    /* capability.c: the class attribute it reads, a keyword it takes */
+    /* capability.c: the class attribute it reads */
     PyObject *str_spec;
-    PyObject *str_attributes;
     PyTypeObject *key_type;       /* owned */
     PyTypeObject *minter_type;    /* owned */
     PyTypeObject *template_type;  /* owned */

@@ -508,6 +508,30 @@ test_json_writer(void)
     check_json(ucs4, 3, 4, "\"\\ud83d\\ude00\\udbff\\udfffA\"");
     check_json(ascii, 0, 1, "\"\"");
 
+    /* is_plain, whose SSE2 path reads 16 bytes at a time and overlaps its
+     * last read: every length up to 70, with every byte value at the first,
+     * a middle and the last position, against the rule byte by byte. */
+    {
+        unsigned char text[70];
+        int mismatches = 0;
+        for (size_t n = 0; n <= sizeof text; n++) {
+            size_t positions[3] = {0, n / 2, n ? n - 1 : 0};
+            for (int where = 0; where < 3 && n > 0; where++) {
+                for (int c = 0; c < 256; c++) {
+                    memset(text, 'a', n);
+                    text[positions[where]] = (unsigned char)c;
+                    trcap_text t = {text, n, 1};
+                    int expected = c >= ' ' && c <= '~' && c != '"' && c != '\\';
+                    mismatches += trcap_json_string_is_plain(&t) != expected;
+                }
+            }
+            memset(text, 'a', n);
+            trcap_text plain = {text, n, 1};
+            mismatches += trcap_json_string_is_plain(&plain) != 1;
+        }
+        CHECK(mismatches == 0, "json_string_is_plain vs the rule: %d mismatches", mismatches);
+    }
+
     unsigned char buf[TRCAP_INT64_MAX_DIGITS + 1];
     int64_t values[] = {0, 7, -1, 1700000000, INT64_MAX, INT64_MIN};
     const char *text[] = {"0", "7", "-1", "1700000000", "9223372036854775807",
