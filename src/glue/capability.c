@@ -32,6 +32,7 @@
 #include <structmember.h>  /* T_OBJECT_EX, READONLY (as template.c) */
 
 #define SPEC_ITEMS 5
+#define NDEFAULTS 3
 #define NFIELDS 6
 #define NGRANTS 3
 
@@ -124,6 +125,15 @@ raise_missing(const signature *sig, PyObject **values)
     }
 }
 
+/* Releases bound values (bind's, on success: the caller's to release). */
+static void
+release(PyObject **values, int count)
+{
+    for (int i = 0; i < count; i++) {
+        Py_XDECREF(values[i]);
+    }
+}
+
 /* Binds a call's arguments (positional `args`, then the keywords: names
  * in `kwnames` with values after the positional ones, as vectorcall
  * passes them, or a dict `kwargs`) to values[sig->count]: strong
@@ -185,18 +195,8 @@ bind(const signature *sig, PyObject *const *args, Py_ssize_t nargs, PyObject *kw
     return 0;
 
 error:
-    for (int i = 0; i < sig->count; i++) {
-        Py_CLEAR(values[i]);
-    }
+    release(values, sig->count);
     return -1;
-}
-
-static void
-release(PyObject **values, int count)
-{
-    for (int i = 0; i < count; i++) {
-        Py_XDECREF(values[i]);
-    }
 }
 
 /* ---- __init__ ------------------------------------------------------------- */
@@ -253,7 +253,7 @@ spec_of(module_state *state, PyObject *self)
     }
     if (!PyTuple_CheckExact(spec) || PyTuple_GET_SIZE(spec) != SPEC_ITEMS
         || !PyTuple_CheckExact(PyTuple_GET_ITEM(spec, 1))
-        || PyTuple_GET_SIZE(PyTuple_GET_ITEM(spec, 1)) != 3
+        || PyTuple_GET_SIZE(PyTuple_GET_ITEM(spec, 1)) != NDEFAULTS
         || !PyTuple_CheckExact(PyTuple_GET_ITEM(spec, 4))
         || PyTuple_GET_SIZE(PyTuple_GET_ITEM(spec, 4)) != NGRANTS) {
         PyErr_Format(PyExc_TypeError,

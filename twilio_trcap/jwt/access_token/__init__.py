@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import abc
 import functools
-import time
 from collections.abc import Iterable
 from typing import Any, ClassVar, Final, Protocol, Self, cast
 
@@ -325,7 +324,7 @@ class AccessToken(Jwt):
     def _generate_payload(self) -> dict[str, Any]:
         """twilio's claims: ``jti`` and ``grants`` (``iss``, ``exp``,
         ``nbf`` and ``sub`` are added after them)."""
-        return self._access_claims(int(time.time()))
+        return self._access_claims(current_time(None))
 
     def _claims_at(self, now: int) -> dict[str, Any]:
         return self._access_claims(now)
@@ -366,11 +365,10 @@ class AccessToken(Jwt):
         # the token changes what it would there: the header, jti, the
         # grants, the time claims, iss and sub, then the key (PyJWT's
         # argument after the payload); the token is written once all is
-        # read.  The common cases of current_time and _time_claims are
-        # written out rather than called: this runs on every mint, and the
-        # two calls would add about 7% to it.
+        # read.  The common case of _time_claims is written out rather
+        # than called: this runs on every mint.
         header, sid = self._header, self._signing_key_sid
-        current = int(time.time()) if now is None else current_time(now)
+        current = current_time(now)
         if not INT64_MIN <= current <= INT64_MAX:
             # Only jti holds it (as text): the generic path writes it.
             return Jwt.to_jwt(self, ttl, now=now)
