@@ -56,11 +56,13 @@ def one_error_line(result: subprocess.CompletedProcess[str], status: int = 2) ->
 # -- decode -------------------------------------------------------------------
 
 
-def test_decode_table_without_a_key() -> None:
-    result = run("decode", TOKEN, "--now", str(NOW + 60))
+def test_decode_table() -> None:
+    result = run("decode", TOKEN, "--now", str(NOW + 60), env={"TWILIO_AUTH_TOKEN": "secret"})
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "signature  NOT verified (no key: set $TWILIO_AUTH_TOKEN or use --key-env)" in out
+    assert out.splitlines()[:2] == [
+        "signature  verified (key from $TWILIO_AUTH_TOKEN)", "status     valid",
+    ]
     assert "  alg  HS256" in out
     assert "policies       6, below" in out
     assert f"exp            {NOW + 3600}  (2023-11-14 23:13:20 UTC, in 59 minutes)" in out
@@ -92,11 +94,11 @@ def test_decode_with_the_wrong_key() -> None:
 
 
 def test_decode_expired_token_is_shown() -> None:
-    result = run("decode", TOKEN, "--now", str(NOW + 7200))
+    result = run("decode", TOKEN, "--now", str(NOW + 7200), env={"TWILIO_AUTH_TOKEN": "secret"})
     assert result.returncode == 0, result.stderr
     assert "(2023-11-14 23:13:20 UTC, 60 minutes ago)" in result.stdout
     assert "status     EXPIRED" in result.stdout
-    later = run("decode", worker_token(now=NOW + 86400 * 3), "--now", str(NOW))
+    later = run("decode", worker_token(now=NOW + 86400 * 3), "--now", str(NOW), "--no-verify")
     assert "status     NOT YET VALID" not in later.stdout  # no nbf in a twilio 4.0 token
     assert "in 3 days" in later.stdout
 
@@ -112,22 +114,22 @@ def test_decode_json() -> None:
 
 
 def test_decode_from_stdin() -> None:
-    result = piped("decode", stdin=TOKEN + "\n")
+    result = piped("decode", stdin=TOKEN + "\n", env={"TWILIO_AUTH_TOKEN": "secret"})
     assert result.returncode == 0, result.stderr
     assert "workspace_sid  WS456" in result.stdout
-    dash = piped("decode", "-", "--json", stdin=f"  {TOKEN}\r\n")
+    dash = piped("decode", "-", "--json", "--no-verify", stdin=f"  {TOKEN}\r\n")
     assert json.loads(dash.stdout)["claims"]["iss"] == "AC123"
     assert "no token on stdin" in one_error_line(piped("decode", stdin=""))
 
 
 def test_decode_other_claims_and_a_bad_policies_claim() -> None:
     token = forge({"alg": "HS256"}, {"grants": {"video": {}}, "nbf": NOW + 10, "policies": 3}, "k" * 32)
-    result = run("decode", token, "--now", str(NOW))
+    result = run("decode", token, "--now", str(NOW), "--key-env", "K", env={"K": "k" * 32})
     assert result.returncode == 0, result.stderr
     assert 'grants    {"video": {}}' in result.stdout
     assert "status     NOT YET VALID" in result.stdout
     assert "policies   malformed token: the policies claim is not an array" in result.stdout
-    out = json.loads(run("decode", token, "--json", "--now", str(NOW)).stdout)
+    out = json.loads(run("decode", token, "--json", "--now", str(NOW), "--no-verify").stdout)
     assert out["not_yet_valid"] is True and "policies_error" in out
 
 
@@ -157,8 +159,13 @@ BAD_TOKENS = [
 @pytest.mark.parametrize(("token", "message"), BAD_TOKENS)
 def test_bad_tokens_are_one_line(token: str, message: str) -> None:
     for command in (["decode", token], ["check", "GET", WORKER, token]):
-        line = one_error_line(run(*command))
-        assert message in line, line
+        # With a key, with --no-verify, and with neither: a token that is
+        # not well formed says so before any word about keys.
+        # (TOKEN's key is "secret", forge's "k" * 32: each is tried.)
+        keys = {"TWILIO_AUTH_TOKEN": "secret", "TWILIO_API_SECRET": "k" * 32}
+        for extra, env in (([], keys), (["--no-verify"], {}), ([], {})):
+            line = one_error_line(run(*command, *extra, env=env))
+            assert message in line, (line, extra, env)
 
 
 @pytest.mark.parametrize(
@@ -200,16 +207,20 @@ def test_check_allowed_and_denied() -> None:
     assert query.returncode == 0
 
 
-def test_check_unverified_says_so() -> None:
-    result = run("check", "GET", WORKER, TOKEN, "--now", str(NOW))
-    assert result.returncode == 0
-    assert result.stderr.strip() == "twilio-trcap: note: the signature was not verified (no key)"
+def test_check_unverified_says_so_first() -> None:
+    result = run("check", "GET", WORKER, TOKEN, "--now", str(NOW), "--no-verify")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "signature NOT verified (--no-verify): anyone could have written this token",
+        f"allowed by policy 3 (allow GET {WORKER})",
+    ]
 
 
 def test_check_expired_token() -> None:
-    line = one_error_line(run("check", "GET", WORKER, TOKEN, "--now", str(NOW + 7200)))
+    env = {"TWILIO_AUTH_TOKEN": "secret"}
+    line = one_error_line(run("check", "GET", WORKER, TOKEN, "--now", str(NOW + 7200), env=env))
     assert f"the token expired at {NOW + 3600}" in line
-    ok = run("check", "GET", WORKER, TOKEN, "--now", str(NOW + 7200), "--ignore-expiry")
+    ok = run("check", "GET", WORKER, TOKEN, "--now", str(NOW + 7200), "--ignore-expiry", env=env)
     assert ok.returncode == 0
 
 
@@ -221,12 +232,14 @@ def test_check_json_and_stdin() -> None:
     out = json.loads(result.stdout)
     assert out["allowed"] is True and out["index"] == 5 and out["verified"] is True
     assert out["policy"]["url"] == f"{API}/Tasks/**"
-    denied = piped("check", "DELETE", WORKER, "--json", "--now", str(NOW), stdin=TOKEN)
+    assert out["key_from"] == "$TWILIO_AUTH_TOKEN"
+    denied = piped("check", "DELETE", WORKER, "--json", "--now", str(NOW), "--no-verify", stdin=TOKEN)
     assert denied.returncode == 1
     assert json.loads(denied.stdout) == {
-        "allowed": False, "index": None, "policy": None,
-        "reason": f"denied: no policy matches DELETE {WORKER}", "verified": False,
+        "verified": False, "key_from": None, "allowed": False, "index": None, "policy": None,
+        "reason": f"denied: no policy matches DELETE {WORKER}",
     }
+    assert denied.stdout.startswith('{"verified": false')
 
 
 def test_check_a_deny_policy() -> None:
@@ -234,7 +247,7 @@ def test_check_a_deny_policy() -> None:
     capability.allow_worker_fetch_attributes()
     capability.policies.append({"url": WORKER, "method": "GET", "allow": False})
     token = capability.generate_token(now=NOW)
-    result = run("check", "GET", WORKER, token, "--now", str(NOW))
+    result = run("check", "GET", WORKER, token, "--now", str(NOW), env={"TWILIO_AUTH_TOKEN": "secret"})
     assert result.returncode == 1
     assert result.stdout.startswith("denied by policy 4 (deny GET")
 
@@ -243,7 +256,8 @@ def test_check_a_deny_policy() -> None:
 
 
 def test_main_in_process(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    monkeypatch.delenv("TWILIO_API_SECRET", raising=False)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "secret")
     assert main(["check", "GET", WORKER, TOKEN, "--now", str(NOW)]) == 0
     assert capsys.readouterr().out.startswith("allowed by policy 3")
     assert main(["check", "DELETE", WORKER, TOKEN, "--now", str(NOW)]) == 1

@@ -11,14 +11,20 @@ Subcommands:
     shell history and process listings; ``--example`` mints with the
     documentation's example sids and key and needs no account.
 ``decode``
-    Shows a token's header, claims and policies as a table (or JSON with
-    ``--json``), the expiry in words, and whether the signature was
-    verified: with the key in ``TWILIO_AUTH_TOKEN`` (``TWILIO_API_SECRET``
-    for an Access Token, by its header's ``cty``) or ``--key-env VAR``.
+    Shows whether the signature was verified and whether the token is in
+    its times (the first two lines, before any value from the token), then
+    its header, claims and policies as a table (or JSON with ``--json``).
 ``check METHOD URL``
     Says whether the token allows the request, and which policy decided
     (the local model of docs/policies.md).  Exit status 0 when allowed, 1
     when denied.
+
+Both verify the signature with the key in ``--key-env VAR``, or else with
+``TWILIO_AUTH_TOKEN`` and then ``TWILIO_API_SECRET`` (each that is set),
+whatever the token's header says; a token no key verifies is an error
+(exit status 2), and so is having no key at all: reading a token
+unverified takes ``--no-verify``, and the output's first line then says
+so.
 
 A token is read from the command line or, when absent or ``-``, from
 stdin; options may come anywhere after the command.  Bad tokens, bad
@@ -42,7 +48,7 @@ from typing import Any, NoReturn
 
 from . import __version__, openssl_version
 from .check import Decision, Request
-from .decode import DecodedToken, decode_token, policies_of_claims
+from .decode import MAX_TOKEN_LENGTH, DecodedToken, decode_token, policies_of_claims
 from .errors import DecodeError, InvalidSignatureError
 from .policy import Policy
 from .task_router import TaskRouterCapability
@@ -254,9 +260,13 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         "decode",
         help="show a token's header, claims and policies",
         description=(
-            "Show a token's header, claims and policies, and when it expires. The "
-            f"signature is verified with the key in ${AUTH_TOKEN_ENV} (or --key-env) "
-            "when there is one."
+            "Show whether a token's signature is verified and whether it is in its "
+            "times (the first two lines), then its header, claims and policies. The "
+            f"signature is verified with the key in --key-env's variable, or else with "
+            f"${AUTH_TOKEN_ENV} and then ${API_SECRET_ENV}, whichever is set and matches, "
+            "never a key the token's header asks for; with no key, give --no-verify. "
+            f"Values from the token are escaped and cut after {MAX_SHOWN} characters "
+            "(--json shows them whole)."
         ),
     )
     _token_arguments(decode)
@@ -270,7 +280,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
             "Say whether the token's policies allow METHOD on URL, and which policy "
             "decided, in twilio-trcap's local model of TaskRouter's check "
             "(docs/policies.md), not TaskRouter itself. Exit status 0 when allowed, "
-            "1 when denied, 2 for a bad token or bad arguments."
+            "1 when denied, 2 for a bad token, a token no key verifies, or bad "
+            "arguments. The key is found as decode finds it."
         ),
     )
     check.add_argument("method", metavar="METHOD", help="the HTTP method, e.g. POST")
@@ -317,11 +328,17 @@ def _token_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--key-env", metavar="VAR",
-        help=f"verify the signature with the key in $VAR (default: ${AUTH_TOKEN_ENV} if set)",
+        help=(
+            f"verify the signature with the key in $VAR (default: ${AUTH_TOKEN_ENV}, "
+            f"then ${API_SECRET_ENV}, each if set)"
+        ),
     )
     parser.add_argument(
         "--no-verify", action="store_true",
-        help="do not verify the signature, even if a key is set",
+        help=(
+            "read the token without verifying its signature (needed when no key is "
+            "set); the output says so first"
+        ),
     )
     parser.add_argument(
         "--now", type=float, default=None, metavar="SECONDS",
@@ -480,7 +497,15 @@ def _read_token(argument: str) -> str:
         return argument.strip()
     if sys.stdin is None or sys.stdin.isatty():
         raise UsageError("give the token as an argument, or pipe it on stdin")
-    token = sys.stdin.read().strip()
+    # The longest token and a line end ("\r\n"), and one character more to
+    # see that nothing follows: `decode < /dev/zero` ends at once.
+    try:
+        raw = sys.stdin.read(MAX_TOKEN_LENGTH + 3)
+    except UnicodeDecodeError:
+        raise UsageError("stdin is not UTF-8 text") from None
+    token = raw.strip()
+    if len(raw) > MAX_TOKEN_LENGTH + 2 or len(token) > MAX_TOKEN_LENGTH:
+        raise UsageError(f"the token on stdin is longer than {MAX_TOKEN_LENGTH} characters")
     if not token:
         raise UsageError("no token on stdin")
     return token
@@ -489,30 +514,22 @@ def _read_token(argument: str) -> str:
 #: What --key-env's value must look like to be shown in a message.
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 
-#: The header ``cty`` of an Access Token (twilio's "first-party application"
-#: tokens), whose key is an API key's secret, not the auth token.
-_ACCESS_TOKEN_CTY = "twilio-fpa;v=1"
+#: Where the key is looked for without --key-env, in this order: a
+#: capability token's key (the auth token), then an Access Token's (an API
+#: key's secret).  The token's header is never asked which: it is not
+#: verified yet, and a forger writes what it likes there.
+DEFAULT_KEY_ENVS = (AUTH_TOKEN_ENV, API_SECRET_ENV)
 
 
-def _default_key_env(token: str) -> str:
-    """Where the key of `token` is found by default: ``$TWILIO_API_SECRET``
-    for an Access Token (header ``cty``), ``$TWILIO_AUTH_TOKEN`` otherwise.
-    The header is read unverified, only to choose; a token that cannot be
-    read is left for the real decode to report."""
-    try:
-        header = decode_token(token, None, verify_exp=False, verify_nbf=False).header
-    except (TypeError, ValueError, OverflowError):
-        return AUTH_TOKEN_ENV
-    return API_SECRET_ENV if header.get("cty") == _ACCESS_TOKEN_CTY else AUTH_TOKEN_ENV
-
-
-def _key(args: argparse.Namespace, token: str) -> tuple[str | None, str]:
-    """The key to verify `token` with (or None) and where it came from, in
-    words."""
+def _keys(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The keys to verify with, each with the variable it came from: the
+    one --key-env names, or every one of `DEFAULT_KEY_ENVS` that is set;
+    empty for --no-verify (or when no variable is set: `_load` refuses
+    that, since reading a token unverified is asked for by name)."""
     if args.no_verify:
         if args.key_env:
             raise UsageError("--no-verify and --key-env contradict each other")
-        return None, "--no-verify"
+        return []
     if args.key_env:
         key = os.environ.get(args.key_env, "")
         if not key:
@@ -521,26 +538,38 @@ def _key(args: argparse.Namespace, token: str) -> tuple[str | None, str]:
             # reach the terminal or a log.
             name = f"${args.key_env}" if _ENV_NAME.fullmatch(args.key_env) else "the variable"
             raise UsageError(f"--key-env: {name} is not set or empty")
-        return key, f"${args.key_env}"
-    env = _default_key_env(token)
-    key = os.environ.get(env, "")
-    if key:
-        return key, f"${env}"
-    return None, f"no key: set ${env} or use --key-env"
+        return [(key, f"${args.key_env}")]
+    return [(os.environ[env], f"${env}") for env in DEFAULT_KEY_ENVS if os.environ.get(env)]
 
 
 def _load(args: argparse.Namespace, *, check_times: bool) -> tuple[DecodedToken, str]:
+    """The token, decoded and verified with the first key it matches (or
+    not verified, with --no-verify), and where that key came from."""
     token = _read_token(args.token)
-    key, source = _key(args, token)
-    try:
-        decoded = decode_token(
-            token, key, verify_exp=check_times, verify_nbf=check_times, now=args.now
+    keys = _keys(args)
+    options: dict[str, Any] = {
+        "verify_exp": check_times, "verify_nbf": check_times, "now": args.now,
+    }
+    if args.no_verify:
+        return decode_token(token, None, **options), "--no-verify"
+    if not keys:
+        # A token that is not even well formed says so first; one that is
+        # is not shown without a key unless asked for by name.
+        decode_token(token, None, verify_exp=False, verify_nbf=False)
+        raise UsageError(
+            f"no key to verify the signature with: set ${AUTH_TOKEN_ENV} (a capability token) "
+            f"or ${API_SECRET_ENV} (an Access Token), or give --key-env VAR; "
+            "--no-verify reads the token without verifying it"
         )
-    except InvalidSignatureError as exc:
-        raise InvalidSignatureError(
-            f"{exc} (key from {source}; use --key-env VAR for another key, or --no-verify)"
-        ) from None
-    return decoded, source
+    for key, source in keys:
+        try:
+            return decode_token(token, key, **options), source
+        except InvalidSignatureError as exc:
+            error = exc
+    sources = " or ".join(source for _, source in keys)
+    raise InvalidSignatureError(
+        f"{error} (key from {sources}; use --key-env VAR for another key, or --no-verify)"
+    ) from None
 
 
 def _when(seconds: float, now: float) -> str:
@@ -571,6 +600,12 @@ def _time_status(claims: dict[str, Any], now: float) -> dict[str, Any]:
 
 _SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
+#: How many characters of one value from a token human output shows; the
+#: rest is cut, with a marker that counts it (``--json`` shows all).
+MAX_SHOWN = 200
+
+_SPACE_RUN = re.compile(r"  +")
+
 
 def _shown(text: str, *, backslash: bool = True) -> str:
     """`text` safe for a terminal: every character that is not printable
@@ -579,11 +614,13 @@ def _shown(text: str, *, backslash: bool = True) -> str:
     U+2066-U+2069 and zero-width characters, line and paragraph
     separators, spaces other than U+0020, unassigned and private-use code
     points, lone surrogates) is written as a Python escape (``\\x1b``,
-    ``\\u202e``, ``\\udc80``), and a backslash as ``\\\\``, so that a
-    token can neither move the cursor nor forge a line, nor look like an
-    escape it does not hold.  Our own messages (`backslash` false) quote
-    values with ``repr`` already, so their backslashes are left alone."""
-    if text.isprintable() and not (backslash and "\\" in text):
+    ``\\u202e``, ``\\udc80``), every space of a run of two or more as
+    ``\\x20`` (a value padded to a terminal's width cannot wrap onto a
+    line of its own), and a backslash as ``\\\\``, so that a token can
+    neither move the cursor nor forge a line, nor look like an escape it
+    does not hold.  Our own messages (`backslash` false) quote values with
+    ``repr`` already, so their backslashes are left alone."""
+    if text.isprintable() and "  " not in text and not (backslash and "\\" in text):
         return text
     out = []
     for ch in text:
@@ -597,12 +634,21 @@ def _shown(text: str, *, backslash: bool = True) -> str:
             code = ord(ch)
             out.append(f"\\x{code:02x}" if code < 0x100 else
                        f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-    return "".join(out)
+    return _SPACE_RUN.sub(lambda run: "\\x20" * len(run.group()), "".join(out))
+
+
+def _value(text: str) -> str:
+    """A value read from a token, as `_shown` writes it, and cut after
+    `MAX_SHOWN` characters with a marker that says how many more there
+    were."""
+    if len(text) <= MAX_SHOWN:
+        return _shown(text)
+    return f"{_shown(text[:MAX_SHOWN])}... [{len(text) - MAX_SHOWN} more characters; --json shows all]"
 
 
 def _text(value: Any) -> str:
     """A header, claim or filter value as one line of human output."""
-    return _shown(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return _value(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
 
 
 def _json_out(value: Any, **options: Any) -> str:
@@ -618,7 +664,7 @@ def _filters(policy: Policy) -> str:
         for name, rule in rules.items():
             shown = "required" if rule == {"required": True} else (
                 "optional" if rule == {"required": False} else _text(rule))
-            parts.append(f"{where} {_shown(name)} {shown}")
+            parts.append(f"{where} {_value(name)} {shown}")
     return ", ".join(parts) or "-"
 
 
@@ -628,6 +674,26 @@ def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
         indent + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1]
         for row in rows
     ]
+
+
+def _verdict(decoded: DecodedToken, source: str, status: dict[str, Any], claims: dict[str, Any]) -> list[str]:
+    """The first two lines of `decode`: whether the signature was verified,
+    and whether the token is in its times.  They come before any value
+    from the token, so that no value, however it wraps, can stand above
+    them."""
+    if status["expired"]:
+        times = "EXPIRED"
+    elif status["not_yet_valid"]:
+        times = "NOT YET VALID"
+    elif "exp" not in claims:
+        times = "no expiry"
+    else:
+        times = "within its times"
+    if decoded.verified:
+        return [f"signature  verified (key from {source})",
+                f"status     {'valid' if times == 'within its times' else times}"]
+    return [f"signature  NOT verified ({source}): anyone could have written this token",
+            f"status     {times}, NOT verified"]
 
 
 def _decode(args: argparse.Namespace) -> int:
@@ -642,21 +708,19 @@ def _decode(args: argparse.Namespace) -> int:
         policies, problem = None, str(exc)
     if args.json:
         out: dict[str, Any] = {
+            "verified": decoded.verified,
+            "key_from": source if decoded.verified else None,
             "header": decoded.header,
             "claims": claims,
-            "verified": decoded.verified,
             **status,
         }
         if problem:
             out["policies_error"] = problem
         print(_json_out(out, indent=2))
         return 0
-    lines = ["header"]
-    lines += _table([[_shown(name), _text(value)] for name, value in decoded.header.items()])
-    lines.append(
-        "signature  "
-        + _shown(f"verified (key from {source})" if decoded.verified else f"NOT verified ({source})")
-    )
+    lines = _verdict(decoded, source, status, claims)
+    lines.append("header")
+    lines += _table([[_value(name), _text(value)] for name, value in decoded.header.items()])
     lines.append("claims")
     rows = []
     for name, value in claims.items():
@@ -665,21 +729,15 @@ def _decode(args: argparse.Namespace) -> int:
         elif name in ("exp", "nbf", "iat") and isinstance(value, (int, float)):
             rows.append([name, f"{_text(value)}  ({_when(value, now)})"])
         else:
-            rows.append([_shown(name), _text(value)])
+            rows.append([_value(name), _text(value)])
     lines += _table(rows) if rows else ["  (none)"]
-    if status["expired"]:
-        lines.append("status     EXPIRED")
-    elif status["not_yet_valid"]:
-        lines.append("status     NOT YET VALID")
-    elif "exp" in claims:
-        lines.append("status     valid")
     if problem:
         lines.append(f"policies   {_shown(problem)}")
     elif policies:
         lines.append("policies")
         lines += _table(
             [["#", "allow", "method", "filters", "url"]]
-            + [[str(i), "allow" if p.allow else "DENY", _shown(p.method), _filters(p), _shown(p.url)]
+            + [[str(i), "allow" if p.allow else "DENY", _value(p.method), _filters(p), _value(p.url)]
                for i, p in enumerate(policies)]
         )
     print("\n".join(lines))
@@ -700,19 +758,20 @@ def _check(args: argparse.Namespace) -> int:
     query = _params(args.query, "--query")
     post = _params(args.post, "--post")
     Request.parse(args.method, args.url, query, post)  # the request first, then the token
-    decoded, _ = _load(args, check_times=not args.ignore_expiry)
-    if not decoded.verified:
-        print("twilio-trcap: note: the signature was not verified (no key)", file=sys.stderr)
+    decoded, source = _load(args, check_times=not args.ignore_expiry)
     decision: Decision = decoded.explain(args.method, args.url, query=query, post=post)
     if args.json:
         print(_json_out({
+            "verified": decoded.verified,
+            "key_from": source if decoded.verified else None,
             "allowed": decision.allowed,
             "index": decision.index,
             "policy": decision.policy.to_dict() if decision.policy is not None else None,
             "reason": decision.reason,
-            "verified": decoded.verified,
         }))
     else:
+        if not decoded.verified:
+            print(f"signature NOT verified ({source}): anyone could have written this token")
         print(_shown(decision.reason))
     return 0 if decision.allowed else 1
 
