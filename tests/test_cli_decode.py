@@ -177,9 +177,9 @@ def test_bad_tokens_are_one_line(token: str, message: str) -> None:
         (["decode", TOKEN, "extra"], {}, "decode: 1 unexpected argument"),
         (["check", "GET"], {}, "check: the following arguments are required: URL"),
         (["check", "GET", WORKER, TOKEN, "--query", "=x"], {}, "--query wants NAME=VALUE"),
-        (["check", "", WORKER, TOKEN], {}, "method must not be empty"),
+        (["check", "", WORKER, TOKEN], {}, "METHOD (not shown) is not an HTTP method"),
         (["check", "GET", f"{WORKER}#x", TOKEN], {}, "fragment"),
-        (["frobnicate"], {}, "unknown command (choose from mint, decode, check"),
+        (["frobnicate"], {}, "unknown command 'frobnicate' (choose from mint, decode, check"),
         (["mint", "--example", "--kind", "spaceship"], {}, "argument --kind: invalid choice"),
     ],
 )

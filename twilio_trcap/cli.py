@@ -37,6 +37,7 @@ spelt in full.  Human output escapes every non-printable character.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import re
@@ -115,27 +116,66 @@ class UsageError(Exception):
     """A bad argument: reported on one line, exit status 2."""
 
 
-# argparse messages that carry what the user typed, and the same message
-# without it: an error never echoes an argument's value (it may be a key or
-# a token given to the wrong option).
+# argparse messages that carry what the user typed: the value is shown only
+# if it cannot be a key (`_word`), with what was expected.
 _VALUE_MESSAGES = (
-    (re.compile(r"(argument [^:]+: invalid) (\w+) value: .*", re.S), r"\1 \2 value"),
-    (re.compile(r"(argument [^:]+: invalid choice): .*?(\(choose from .*\))$", re.S), r"\1 \2"),
-    (re.compile(r"(argument [^:]+: )ignored explicit argument .*", re.S), r"\1takes no value"),
+    re.compile(r"(?P<head>argument [^:]+: invalid (?P<type>\w+) value): '(?P<value>.*)'", re.S),
+    re.compile(r"(?P<head>argument [^:]+: invalid choice): '(?P<value>.*?)' "
+               r"\(choose from (?P<choices>.*)\)", re.S),
+    re.compile(r"(?P<head>argument [^:]+: )ignored explicit argument .*", re.S),
 )
+#: What a value of each argparse type must look like.
+_EXPECTED = {"int": "a whole number", "float": "a number"}
 # argparse messages made of option names and metavars only.
 _NAME_MESSAGES = re.compile(
     r"(the following arguments are required: [A-Za-z0-9_, -]+"
     r"|argument [^:]+: expected (one|at most one|at least one) argument"
     r"|argument [^:]+: not allowed with argument [^:]+)",
 )
+# Words that may be shown back: letters and dashes (a command, a choice, an
+# option's name) or a short number.  A key has digits among its letters, or
+# is long: Twilio's are 32 hexadecimal digits.
+_WORD = re.compile(r"-{0,2}[A-Za-z][A-Za-z-]{0,23}|[-+]?[0-9][0-9.eE+-]{0,11}")
+
+
+def _word(value: str) -> str | None:
+    """`value` quoted, if it may be shown (it cannot be a key), else None."""
+    return repr(value) if _WORD.fullmatch(value) else None
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """"; did you mean X?" for the choice closest to `word`, or ""."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def _value_message(message: str) -> str | None:
+    """argparse's `message` about a bad value, with the value only if it
+    may be shown, what was expected, and the closest choice; None if
+    `message` is not about a value."""
+    for pattern in _VALUE_MESSAGES:
+        match = pattern.fullmatch(message)
+        if match is None:
+            continue
+        groups = match.groupdict()
+        if "value" not in groups:
+            return f"{groups['head']}takes no value"
+        shown = _word(groups["value"])
+        head = f"{groups['head']} {shown}" if shown else f"{groups['head']} (not shown)"
+        if "choices" in groups:
+            choices = [c.strip(" '") for c in groups["choices"].split(",")]
+            hint = _did_you_mean(groups["value"], choices) if shown else ""
+            return f"{head}{hint} (choose from {', '.join(choices)})"
+        return f"{head}: expected {_EXPECTED.get(groups['type'], 'a ' + groups['type'])}"
+    return None
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, with its errors on one line (no usage block) and status 2,
-    no abbreviated options (``--key`` must not become ``--key-env``), and
-    no argument's value in any message.  Subcommand parsers are made of the
-    same class."""
+    no abbreviated options (``--key`` must not become ``--key-env``), no
+    argument's value in any message unless it cannot be a key, and the
+    closest option suggested for an unknown one.  Subcommand parsers are
+    made of the same class."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["allow_abbrev"] = False
@@ -143,14 +183,10 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Reports argparse's `message`, without any value it quotes."""
-        for pattern, replacement in _VALUE_MESSAGES:
-            if pattern.fullmatch(message):
-                message = pattern.sub(replacement, message)
-                break
-        else:
-            if not _NAME_MESSAGES.fullmatch(message):
-                message = "bad arguments"
-        _fail(f"{self.prog.split()[-1]}: {message} (see --help)")
+        shown = _value_message(message)
+        if shown is None:
+            shown = message if _NAME_MESSAGES.fullmatch(message) else "bad arguments"
+        _fail(f"{self.prog.split()[-1]}: {shown} (see --help)")
 
     def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
         parsed, extras = self.parse_known_args(args, namespace)
@@ -163,21 +199,19 @@ class _Parser(argparse.ArgumentParser):
         return parsed
 
     def _refuse(self, extras: list[str]) -> None:
-        """Unknown arguments, named (an option's name, never its value;
-        anything else only counted)."""
+        """Unknown arguments, named (an option's name, with the closest
+        option, never its value; anything else only counted)."""
         if not extras:
             return
         options = [_option_name(a) for a in extras if a.startswith("-") and a != "-"]
         where = self.prog.split()[-1]
         if options:
-            _fail(f"{where}: unknown option {options[0]} (see --help)")
+            name = options[0]
+            hint = "" if name == "(not shown)" else _did_you_mean(
+                name, [o for o in self._option_string_actions if o.startswith("--")])
+            _fail(f"{where}: unknown option {name}{hint} (see --help)")
         _fail(f"{where}: {len(extras)} unexpected argument{'s' if len(extras) > 1 else ''} "
               "(see --help)")
-
-
-def _fail(message: str) -> NoReturn:
-    print(f"twilio-trcap: error: {message}", file=sys.stderr)
-    raise SystemExit(2)
 
 
 def _option_name(argument: str) -> str:
@@ -189,10 +223,22 @@ def _option_name(argument: str) -> str:
     return name if re.fullmatch(r"--[a-z][a-z-]{0,40}", name) else "(not shown)"
 
 
+def _fail(message: str) -> NoReturn:
+    print(f"twilio-trcap: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _program_name() -> str:
+    """How the program was run, for its usage lines: ``trcap``, or
+    ``python -m twilio_trcap``."""
+    run_as = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "python -m twilio_trcap" if run_as in ("__main__.py", "-m", "-c") else "trcap"
+
+
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The program's parser, and the parser of each command by name."""
     parser = _Parser(
-        prog="python -m twilio_trcap",
+        prog=_program_name(),
         description=(
             "Twilio TaskRouter capability tokens: mint them, decode them, and check "
             "what they allow."
@@ -315,7 +361,10 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
         return parser.parse_args(argv)
     command = commands.get(argv[0])
     if command is None:
-        _fail(f"unknown command (choose from {', '.join(commands)}; see --help)")
+        shown = _word(argv[0])
+        hint = _did_you_mean(argv[0], list(commands)) if shown else ""
+        _fail(f"unknown command{' ' + shown if shown else ''}{hint} "
+              f"(choose from {', '.join(commands)}; see --help)")
     args = command.parse_intermixed_args(argv[1:])
     args.command = argv[0]
     return args
@@ -747,14 +796,25 @@ def _decode(args: argparse.Namespace) -> int:
 def _params(pairs: list[str], option: str) -> list[tuple[str, str]]:
     params = []
     for pair in pairs:
-        name, _, value = pair.partition("=")
-        if not name:
+        name, equals, value = pair.partition("=")
+        if not name or not equals:
             raise UsageError(f"{option} wants NAME=VALUE, with a name before the '='")
         params.append((name, value))
     return params
 
 
+#: The methods `check` takes: HTTP's (RFC 9110 section 9, and PATCH, RFC
+#: 5789).  The model takes any RFC 9110 token; a word that is not a method
+#: is a typo here, not a request to deny.
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
+
+
 def _check(args: argparse.Namespace) -> int:
+    if args.method.upper() not in HTTP_METHODS:
+        shown = _word(args.method)
+        hint = _did_you_mean(args.method.upper(), HTTP_METHODS) if shown else ""
+        raise UsageError(f"METHOD {shown or '(not shown)'} is not an HTTP method{hint} "
+                         f"(choose from {', '.join(HTTP_METHODS)})")
     query = _params(args.query, "--query")
     post = _params(args.post, "--post")
     Request.parse(args.method, args.url, query, post)  # the request first, then the token
