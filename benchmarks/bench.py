@@ -207,6 +207,142 @@ def access_token(grant: bool) -> AccessToken:
     )
 
 
+# ---------------------------------------------------------------------------
+# Every generation against today's twilio (issue 20)
+# ---------------------------------------------------------------------------
+
+TASK_QUEUE = "WQ" + "0123456789abcdef" * 2
+#: The grants an Access Token row carries, ours and twilio's made alike.
+GRANT_ARGS: dict[str, dict[str, Any]] = {
+    "TaskRouterGrant": {"workspace_sid": WORKSPACE, "worker_sid": WORKER, "role": "worker"},
+    "ChatGrant": {"service_sid": "IS" + "0" * 32, "endpoint_id": "alice-ep"},
+    "SyncGrant": {"service_sid": "IS" + "1" * 32, "endpoint_id": "alice-ep"},
+    "VoiceGrant": {"incoming_allow": True, "outgoing_application_sid": "AP" + "2" * 32,
+                   "outgoing_application_params": {"queue": "support"}},
+    "VideoGrant": {"room": "standup"},
+    "PlaybackGrant": {"grant": {"requestCredentials": None, "playbackUrl": "https://example.test/p",
+                                "playerStreamerSid": "VJ" + "3" * 32}},
+}
+
+
+@dataclass
+class Generation:
+    """One row of the every-generation tables: our class and today's twilio
+    doing the same work, fresh, and our object minting again."""
+
+    key: str
+    label: str
+    ours: Callable[[], Any]  # a fresh object, its permissions given
+    twilio: Callable[[], Any]  # twilio 9's object for the same work
+    same_claims: bool  # twilio 9 writes the same claims (6-9, Access Tokens)
+    access_token: bool = False
+
+    def mint(self, obj: Any) -> str:
+        return obj.to_jwt() if hasattr(obj, "to_jwt") else obj.generate_token()  # type: ignore[no-any-return]
+
+
+def generations() -> list[Generation]:
+    """Every generation's classes, each beside twilio 9's class for the
+    same token (twilio 4.x and 5.x tokens beside today's nearest one)."""
+    from twilio.jwt.access_token import AccessToken as TwilioAccessToken
+    from twilio.jwt.access_token import grants as twilio_grants
+    from twilio.jwt.taskrouter import capabilities as twilio_caps
+
+    from twilio_trcap import task_router_v4_5 as v45
+    from twilio_trcap import task_router_v5 as v5
+    from twilio_trcap.jwt.access_token import grants as our_grants
+    from twilio_trcap.jwt.taskrouter import capabilities as our_caps
+
+    def worker_v5(module: Any) -> Callable[[], Any]:
+        def make() -> Any:
+            capability = module.TaskRouterWorkerCapability(ACCOUNT, AUTH_TOKEN, WORKSPACE, WORKER)
+            capability.allow_activity_updates()
+            capability.allow_reservation_updates()
+            return capability
+        return make
+
+    def twilio_worker() -> Any:
+        return twilio_caps.WorkerCapabilityToken(ACCOUNT, AUTH_TOKEN, WORKSPACE, WORKER,
+                                                 allow_update_activities=True,
+                                                 allow_update_reservations=True)
+
+    def access(module: Any, token_class: Any, names: tuple[str, ...]) -> Callable[[], Any]:
+        def make() -> Any:
+            token = token_class(ACCOUNT, SIGNING_KEY, SECRET, identity="alice")
+            for name in names:
+                token.add_grant(getattr(module, name)(**GRANT_ARGS[name]))
+            return token
+        return make
+
+    rows = [
+        Generation("gen_40", "4.0 `TaskRouterCapability` + 3 permissions (twilio 9: "
+                   "`WorkerCapabilityToken` with the same policies)",
+                   ours_construct, twilio_same_policies, False),
+    ]
+    for name, module in (("4.5", v45), ("5.x", v5)):
+        tag = name.replace(".", "")
+        rows += [
+            Generation(f"gen_{tag}_worker", f"{name} `TaskRouterWorkerCapability` + 2 permissions",
+                       worker_v5(module), twilio_worker, False),
+            Generation(f"gen_{tag}_queue", f"{name} `TaskRouterTaskQueueCapability`",
+                       lambda m=module: m.TaskRouterTaskQueueCapability(ACCOUNT, AUTH_TOKEN,
+                                                                        WORKSPACE, TASK_QUEUE),
+                       lambda: twilio_caps.TaskQueueCapabilityToken(ACCOUNT, AUTH_TOKEN,
+                                                                    WORKSPACE, TASK_QUEUE),
+                       False),
+            Generation(f"gen_{tag}_workspace", f"{name} `TaskRouterWorkspaceCapability`",
+                       lambda m=module: m.TaskRouterWorkspaceCapability(ACCOUNT, AUTH_TOKEN,
+                                                                        WORKSPACE),
+                       lambda: twilio_caps.WorkspaceCapabilityToken(ACCOUNT, AUTH_TOKEN,
+                                                                    WORKSPACE),
+                       False),
+        ]
+    rows += [
+        Generation("gen_69_worker", "6–9 `WorkerCapabilityToken(..., allow_update_activities=True, "
+                   "allow_update_reservations=True)`",
+                   lambda: our_caps.WorkerCapabilityToken(ACCOUNT, AUTH_TOKEN, WORKSPACE, WORKER,
+                                                          allow_update_activities=True,
+                                                          allow_update_reservations=True),
+                   twilio_worker, True),
+        Generation("gen_69_queue", "6–9 `TaskQueueCapabilityToken`",
+                   lambda: our_caps.TaskQueueCapabilityToken(ACCOUNT, AUTH_TOKEN, WORKSPACE,
+                                                             TASK_QUEUE),
+                   lambda: twilio_caps.TaskQueueCapabilityToken(ACCOUNT, AUTH_TOKEN, WORKSPACE,
+                                                                TASK_QUEUE),
+                   True),
+        Generation("gen_69_workspace", "6–9 `WorkspaceCapabilityToken`",
+                   lambda: our_caps.WorkspaceCapabilityToken(ACCOUNT, AUTH_TOKEN, WORKSPACE),
+                   lambda: twilio_caps.WorkspaceCapabilityToken(ACCOUNT, AUTH_TOKEN, WORKSPACE),
+                   True),
+    ]
+    from twilio_trcap.jwt.access_token import AccessToken as OurAccessToken
+
+    for names in [(n,) for n in GRANT_ARGS] + [tuple(GRANT_ARGS)]:
+        label = names[0] if len(names) == 1 else "every grant"
+        rows.append(Generation(
+            f"gen_at_{label.replace(' ', '_')}",
+            f"`AccessToken` + {'`' + label + '`' if len(names) == 1 else label}, identity",
+            access(our_grants, OurAccessToken, names),
+            access(twilio_grants, TwilioAccessToken, names), True, access_token=True))
+    return rows
+
+
+def check_generation(row: Generation) -> tuple[str, Any]:
+    """Our token for `row`, checked against twilio 9's (the same claims
+    where twilio 9 mints this generation's token: all but the times and
+    `jti`); returns it and our object, to be minted again."""
+    ours = row.ours()
+    token = row.mint(ours)
+    if row.same_claims:
+        mine, theirs = claims(token), claims(row.mint(row.twilio()))
+        for name in ("exp", "nbf", "iat", "jti"):
+            mine.pop(name, None)
+            theirs.pop(name, None)
+        if mine != theirs:
+            raise SystemExit(f"bench: {row.key}: twilio 9's claims differ from ours")
+    return token, ours
+
+
 def segment(token: str, i: int) -> bytes:
     s = token.split(".")[i]
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
@@ -812,6 +948,21 @@ def build_cases(args: argparse.Namespace) -> tuple[dict[str, Case], dict[str, in
              "grant and an identity", loop(access_grant.to_jwt)),
     ]
 
+    for row in generations():
+        token, obj = check_generation(row)
+        sizes[f"{row.key}_token"] = len(token)
+        gen_input = signing_input(token)
+        cases += [
+            Case(row.key, row.label, loop(lambda r=row: r.mint(r.ours()))),
+            Case(f"{row.key}_twilio", f"twilio 9: {row.label}",
+                 loop(lambda r=row: r.mint(r.twilio()))),
+            Case(f"{row.key}_again", f"{row.label}: minted again",
+                 loop(lambda r=row, o=obj: r.mint(o))),
+            Case(f"{row.key}_hmac", "`hmac.digest` over its signing input",
+                 loop(lambda k=(SECRET if row.access_token else AUTH_TOKEN).encode(), i=gen_input:
+                      hmac.digest(k, i, "sha256"))),
+        ]
+
     floor, why = start_floor(key, [small_input, big_input, v5_input])
     if floor is not None:
         workers.append(floor)
@@ -973,6 +1124,30 @@ def render(run: Run) -> str:
           "collections.deque((bench.ours_fresh() for _ in range(10**6)), maxlen=0)\"`, then "
           "`perf report --sort dso,symbol` (each token is dropped at once: a list of them "
           "would profile the kernel zeroing its pages).\n")
+
+    rows = generations()
+    w("## Every generation against today's twilio\n")
+    w("A fresh object of each generation's class, its permissions given, and one token; beside "
+      "it twilio 9's class minting the same token (for twilio 4.x and 5.x classes, whose tokens "
+      "twilio 9 no longer writes, today's class of the same kind with the nearest permissions). "
+      "Then our object minting again, against one `hmac.digest` over its own signing input. "
+      "Goals: a fresh capability token at least 10× twilio 9's, a fresh Access Token at least "
+      "8×, a re-mint at most 0.8× the `hmac.digest`.\n")
+    w("| class | token chars | ours µs | twilio 9 µs | × faster, median (IQR) | fresh goal "
+      "| again µs | × `hmac.digest`, median (IQR) | again goal |")
+    w("| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |")
+    for row in rows:
+        ours_case, tw_case = c[row.key], c[f"{row.key}_twilio"]
+        again, digest = c[f"{row.key}_again"], c[f"{row.key}_hmac"]
+        speed, cost = ratio(tw_case, ours_case), ratio(again, digest)
+        goal = 8 if row.access_token else 10
+        fresh_ok = "n/a" if speed is None else ("met" if speed.median >= goal else "**not met**")
+        again_ok = "n/a" if cost is None else ("met" if cost.median <= 0.8 else "**not met**")
+        w(f"| {row.label} | {s[row.key + '_token']:,} | {fmt_us(ours_case.median_us)} | "
+          f"{fmt_us(tw_case.median_us)} | {'' if speed is None else speed} | ≥ {goal}×: "
+          f"{fresh_ok} | {fmt_us(again.median_us)} | {'' if cost is None else cost} | "
+          f"≤ 0.8×: {again_ok} |")
+    w("")
 
     w("## Targets\n")
     w("Each measured figure is the median of per-round ratios (interquartile range in "
