@@ -9,16 +9,22 @@ whose answer is the one that counts.
 The model, in short (every rule is in ``docs/policies.md``):
 
 * a request URL is an absolute http(s) URL in canonical form: printable
-  ASCII only, no user info, no fragment, and a path without empty
-  segments, dot-segments, percent-encoding or backslashes; anything else
-  is a ValueError, never a quiet "denied", because a server may see such
-  a URL as another resource;
+  ASCII only, no user info, no fragment, a host and port in their one
+  spelling (no trailing dot, no percent-encoding, no IPv4 shorthand, no
+  IP literal, no leading zeros in the port), a path without empty
+  segments, dot-segments, percent-encoding, backslashes or ``;``, and no
+  ``;`` in the query; anything else is a ValueError, never a quiet
+  "denied", because a server may see such a URL as another resource;
 * a method is an RFC 9110 token (ASCII), compared in ASCII upper case;
 * a policy's ``url`` matches a request URL exactly, but for the scheme and
-  host (case-insensitive, RFC 3986 section 6.2.2.1) and a default port;
-  a policy URL ending in ``/**`` matches every URL below it, at any depth,
-  but not the URL without the ``/**``; a policy URL that is not canonical
-  names no request;
+  host (case-insensitive, RFC 3986 section 6.2.2.1) and a default port,
+  and for the case of a deny's path; a policy URL ending in ``/**``
+  matches every URL below it, at any depth, but not the URL without the
+  ``/**``;
+* a policy URL that a server could read in more than one way (not a
+  canonical request URL once its final ``/**`` is removed, or with a
+  query, or a ``*`` elsewhere: :func:`check_policy_url`) names no request
+  in an allow and every URL in a deny: a deny in any spelling denies;
 * a filter entry ``{"Name": {"required": true}}`` requires the parameter
   ``Name`` in the query string (``query_filter``) or the form body
   (``post_filter``); other filter entries require nothing;
@@ -42,7 +48,7 @@ from .policy import Policy
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["Checkable", "Decision", "Params", "Request", "allows", "explain"]
+__all__ = ["Checkable", "Decision", "Params", "Request", "allows", "check_policy_url", "explain"]
 
 #: Request parameters: a mapping of names to values, or (name, value) pairs.
 Params = Union[Mapping[str, Any], Iterable[tuple[str, Any]], None]
@@ -119,20 +125,36 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # scheme://authority path [?query], printable ASCII without space (RFC 3986
 # section 3; the characters are checked before this is applied).
 _URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<authority>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?")
-_DEFAULT_PORT = {"http": ":80", "https": ":443"}
+_DEFAULT_PORT = {"http": "80", "https": "443"}
+# A registered name (RFC 3986 section 3.2.2), lower case: labels of
+# letters, digits, '-' and '_', none empty, no trailing dot.
+_HOST = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
+# A last label a WHATWG URL parser reads as a number, which makes the whole
+# host an IPv4 address in one of its many spellings (127.1, 0x7f.0.0.1,
+# 017.0.0.1, 2130706433 all name 127.0.0.1).
+_NUMBER = re.compile(r"[0-9]+|0x[0-9a-f]*")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+_PORT = re.compile(r"[1-9][0-9]{0,4}")
+_EMPTY_SEGMENT = (
+    "url path must not have empty segments ('//' or a trailing '/') or dot-segments ('.', '..')"
+)
 
 
 def _canonical(url: str) -> tuple[str, str]:
-    """`url` as the model compares it, and its query string.
+    """`url` as the model compares it, and its query string: the one URL
+    grammar of the model, for requests and policies alike.
 
     The scheme and host are lower-cased and a default port dropped (RFC
-    3986 section 6.2.3: the same resource by definition); the path is kept
-    as written, and must already be canonical, because what a server makes
-    of ``//``, ``.``, ``..``, ``%2e``, ``%2f`` or ``\\`` is not something a
-    local model can know.
+    3986 sections 6.2.2.1 and 6.2.3: the same resource by definition).
+    Everything else must already be in the one form that no server can
+    read in two ways, because what a server makes of ``//``, ``.``,
+    ``..``, ``%2e``, ``%2f``, ``\\``, ``;``, ``host.``, ``:0443`` or
+    ``127.1`` is not something a local model can know.
 
     :raises ValueError: the URL breaks one of the rules of
-        docs/policies.md.
+        docs/policies.md (the message starts with ``url`` and never holds
+        the URL).
     """
     if not (url.isascii() and url.isprintable()) or " " in url:
         raise ValueError(
@@ -148,8 +170,27 @@ def _canonical(url: str) -> tuple[str, str]:
     authority = match["authority"].lower()
     if "@" in authority:
         raise ValueError("url must not carry user information (user@host)")
-    if authority.endswith(_DEFAULT_PORT[scheme]):
-        authority = authority[: -len(_DEFAULT_PORT[scheme])]
+    if authority.startswith("["):
+        raise ValueError("url host must not be an IP literal ([...]): an IPv6 address has many spellings")
+    host, colon, port = authority.partition(":")
+    if not _HOST.fullmatch(host):
+        raise ValueError(
+            "url host must be dot-separated letters, digits, '-' and '_' (no trailing dot, "
+            "no empty label, no percent-encoding)"
+        )
+    if _NUMBER.fullmatch(host.rpartition(".")[2]) and not _IPV4.fullmatch(host):
+        raise ValueError(
+            "url host must not be a number other than a dotted-decimal IPv4 address "
+            "(127.1, 0x7f.0.0.1 and 2130706433 all name 127.0.0.1)"
+        )
+    if colon:
+        if not _PORT.fullmatch(port) or int(port) > 65535:
+            raise ValueError(
+                "url port must be a number from 1 to 65535 without leading zeros "
+                "(':', ':0443' and ':+443' are other spellings of a port)"
+            )
+        if port == _DEFAULT_PORT[scheme]:
+            colon = port = ""
     path = match["path"]
     if "%" in path:
         # %2e, %2f and %5c may become ".", "/" and "\\" on the server (the
@@ -157,84 +198,82 @@ def _canonical(url: str) -> tuple[str, str]:
         raise ValueError("url path must not be percent-encoded")
     if "\\" in path:
         raise ValueError("url path must not hold a backslash")
+    if ";" in path:
+        # Java servlet containers drop ";..." from a segment (path
+        # parameters): /Tasks;x/WT1 is /Tasks/WT1 there.
+        raise ValueError("url path must not hold ';' (some servers drop what follows it)")
     if path not in ("", "/"):
         for segment in path.split("/")[1:]:
             if segment in ("", ".", ".."):
-                raise ValueError(
-                    "url path must not have empty segments ('//' or a trailing '/') or "
-                    "dot-segments ('.', '..')"
-                )
+                raise ValueError(_EMPTY_SEGMENT)
     else:
         path = "/"
-    return f"{scheme}://{authority}{path}", match["query"] or ""
+    query = match["query"] or ""
+    if ";" in query:
+        # Some servers split parameters at ';' as well as '&' (the W3C's old
+        # advice): ?A=1;B=2 would carry a B that a filter cannot see here.
+        raise ValueError("url query must not hold ';' (some servers split parameters at it)")
+    return f"{scheme}://{host}{colon}{port}{path}", query
 
 
-_PERCENT = re.compile(r"%([0-9A-Fa-f]{2})")
-_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-
-def _loose(url: str) -> str | None:
-    """What a deny policy's non-canonical URL could name: RFC 3986 section
-    6.2.2 normalisation (scheme and host case, percent-encoded unreserved
-    characters decoded, dot-segments removed, section 5.2.4), and more
-    (backslashes read as slashes, empty segments dropped), because a server
-    may do any of these.  None when no request the model takes could match."""
-    match = _URL.fullmatch(url)
-    if match is None or match["query"] is not None:
-        return None
-    scheme = match["scheme"].lower()
-    authority = match["authority"].lower()
-    if scheme not in _DEFAULT_PORT or not authority or "@" in authority:
-        return None
-    if authority.endswith(_DEFAULT_PORT[scheme]):
-        authority = authority[: -len(_DEFAULT_PORT[scheme])]
-
-    def decode(found: re.Match[str]) -> str:
-        char = chr(int(found[1], 16))
-        return char if char in _UNRESERVED else "%" + found[1].upper()
-
-    out: list[str] = []
-    for segment in _PERCENT.sub(decode, match["path"]).replace("\\", "/").split("/"):
-        if segment == "..":
-            if out:
-                out.pop()
-        elif segment not in ("", "."):
-            out.append(segment)
-    return f"{scheme}://{authority}/" + "/".join(out)
+def _excerpt(text: str, limit: int = 48) -> str:
+    """`text` quoted and escaped (``ascii``), cut to `limit` characters with
+    a marker: how a policy URL that was refused is shown."""
+    if len(text) <= limit:
+        return ascii(text)
+    return f"{ascii(text[:limit])}... ({len(text)} characters)"
 
 
 @functools.lru_cache(maxsize=4096)
-def _pattern(url: str, allow: bool) -> tuple[str, bool] | None:
+def _read(url: str) -> tuple[str, bool] | str:
     """A policy URL as the model compares it (see :func:`_canonical`) and
-    whether it covers a subtree (``/**``); None when it names no request.
-
-    An allow policy whose URL is not canonical names no request (whatever
-    it meant, the model will not answer "allowed" on a guess); a deny
-    policy's URL is normalised every way a server might (:func:`_loose`),
-    so that a deny covers at least what it could cover on the server."""
-    if "?" in url:
-        # A request's query string is never part of its URL here.
-        return None
+    whether it covers a subtree (``/**``); or, for a URL a server could
+    read in more than one way, the reason it is refused (a str)."""
     subtree = url.endswith(_SUBTREE)
     base = url[: -len(_SUBTREE)] if subtree else url
     try:
-        canonical, _ = _canonical(base)
-    except ValueError:
-        if allow:
-            return None
-        loose = _loose(base)
-        return None if loose is None else (loose, subtree)
+        canonical, query = _canonical(base)
+    except ValueError as exc:
+        return str(exc)
+    if query or "?" in base:
+        # A request's query string is never part of its URL here.
+        return "url must not have a ?query in a policy (a request's query string is not part of its URL)"
+    if subtree and base.endswith("/"):
+        # ".../Tasks//**" or "https://host//**": an empty segment before "**".
+        return _EMPTY_SEGMENT
+    if "*" in base:
+        return "url must not hold '*' in a policy but in a final '/**' (a server may read it as a wildcard)"
     return canonical, subtree
 
 
-def _url_matches(pattern: tuple[str, bool] | None, url: str) -> bool:
-    if pattern is None:
-        return False
-    base, subtree = pattern
+def check_policy_url(url: str) -> None:
+    """Refuses a policy URL that a server could read in more than one way.
+
+    A policy URL is readable when it is a URL the model takes as a request
+    (docs/policies.md: absolute http(s), printable ASCII without spaces, no
+    user information or fragment, a host and port in their one spelling, a
+    path without percent-encoding, backslashes, ``;``, empty or
+    dot-segments) with no query string and no ``*`` but in a final
+    ``/**``.  :func:`explain` reads every policy with this rule: a
+    readable allow names its URL, an unreadable one names no request; a
+    readable deny names its URL (its path in any case), an unreadable one
+    every URL.
+
+    :raises TypeError: `url` is not a str.
+    :raises ValueError: `url` is not readable; the message names ``url``
+        and the rule, and shows at most a short escaped excerpt of it.
+    """
+    read = _read(exact_str(url, "url"))
+    if isinstance(read, str):
+        raise ValueError(f"{read}; policy url {_excerpt(url)}")
+
+
+def _url_matches(base: str, subtree: bool, url: str) -> bool:
     if subtree:
         # A subresource: the base, a slash, and at least one more segment
         # (the request has no empty segment, so one more character is one).
-        return url.startswith(base.rstrip("/") + "/") and len(url) > len(base.rstrip("/")) + 1
+        stem = base.rstrip("/")
+        return url.startswith(stem + "/") and len(url) > len(stem) + 1
     return base == url
 
 
@@ -292,6 +331,14 @@ def explain(
 ) -> Decision:
     """Whether `policies` allow `method` on `url`, with the deciding policy.
 
+    Each policy's URL is read as :func:`check_policy_url` says: an allow
+    names its URL exactly, or no request when a server could read its URL
+    in more than one way; a deny names its URL with the path compared
+    ignoring ASCII case, or **every** URL when a server could read its URL
+    in more than one way (a deny the model cannot read still denies,
+    whatever it meant: the model fails closed).  The reason says when a
+    policy was read so, and why.
+
     :param policies: the token's policies, in token order (Policy values
         or policy mappings as twilio builds them).
     :param method: the HTTP method (any case).
@@ -303,16 +350,38 @@ def explain(
     :raises TypeError: an argument has the wrong type.
     :raises ValueError: an empty method or URL, a method that is not an
         RFC 9110 token, or a URL the model refuses (docs/policies.md: not
-        absolute http(s), a fragment, empty or dot-segments, percent-encoding
-        in the path, control characters, whitespace or non-ASCII).
+        absolute http(s), user information, a fragment, a host or port
+        spelled other than in its one form, empty or dot-segments,
+        percent-encoding, a backslash or ``;`` in the path, ``;`` in the
+        query, control characters, whitespace or non-ASCII).
     """
     request = Request.parse(method, url, query, post)
     allow: tuple[int, Policy] | None = None
     near: list[str] = []
     for index, item in enumerate(policies):
         policy = Policy.coerce(item)
-        if policy.method != request.method or not _url_matches(_pattern(policy.url, policy.allow), request.url):
+        if policy.method != request.method:
             continue
+        read = _read(policy.url)
+        how = ""
+        if isinstance(read, str):
+            if policy.allow:
+                near.append(f"policy {index} (allow {policy.method} {_excerpt(policy.url)}) "
+                            f"names no request: {read}")
+                continue
+            # Fail closed: what this deny names on the server is unknown,
+            # so it is taken to name every URL.
+            shown = _excerpt(policy.url)
+            how = f"; its {read}, so it is read as naming every URL"
+        else:
+            base, subtree = read
+            shown = policy.url
+            if not _url_matches(base, subtree, request.url):
+                # Whether TaskRouter's paths are case-sensitive is not
+                # documented: a deny takes the reading that denies.
+                if policy.allow or not _url_matches(base.lower(), subtree, request.url.lower()):
+                    continue
+                how = "; its path is compared ignoring case"
         missing = [f"query parameter {n!r}" for n in _required(policy.query_filter)
                    if n not in request.query]
         missing += [f"form parameter {n!r}" for n in _required(policy.post_filter)
@@ -320,13 +389,13 @@ def explain(
         if missing:
             near.append(
                 f"policy {index} ({'allow' if policy.allow else 'deny'} {policy.method} "
-                f"{policy.url}) requires {', '.join(missing)}"
+                f"{shown}) requires {', '.join(missing)}"
             )
             continue
         if not policy.allow:
             return Decision(
                 False, policy, index,
-                f"denied by policy {index} (deny {policy.method} {policy.url}); "
+                f"denied by policy {index} (deny {policy.method} {shown}){how}; "
                 "a matching deny overrides every allow",
             )
         if allow is None:
@@ -374,7 +443,10 @@ class Checkable(HtmlRepr):
 
     def explain(self, method: str, url: str, query: Params = None, post: Params = None) -> Decision:
         """The :class:`Decision` for the request: allowed or not, the
-        deciding policy and why (local model, ``docs/policies.md``).
+        deciding policy and why (local model, ``docs/policies.md``).  A
+        deny whose URL a server could read in more than one way denies
+        every request of its method, and the reason names it and the rule
+        its URL breaks (see :func:`explain`).
 
         :raises TypeError: an argument has the wrong type.
         :raises ValueError: an empty method or URL, a method that is not an

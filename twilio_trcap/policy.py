@@ -65,6 +65,16 @@ class Policy(Mapping[str, Any]):
     A Policy reads like the dict twilio builds (``policy["url"]``,
     ``dict(policy)``, ``policy == {...}``); :meth:`to_dict` gives a plain
     dict for JSON.  Filters are returned as fresh copies.
+
+    The URL is taken as twilio takes it, any text: tokens stay
+    byte-identical to twilio's.  The local policy model
+    (:func:`twilio_trcap.check.explain`, docs/policies.md) reads a URL that
+    a server could read in more than one way (a fragment, user
+    information, whitespace, percent-encoding, a trailing-dot host, a
+    query, a ``*`` but in a final ``/**`` ...) as naming no request in an
+    allow and every URL in a deny;
+    :func:`twilio_trcap.check.check_policy_url` refuses such a URL with a
+    ValueError, for code that wants to refuse it before minting.
     """
 
     __slots__ = ("_json", "_url", "_method", "_allow")
