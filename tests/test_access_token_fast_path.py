@@ -261,11 +261,14 @@ def test_a_decoded_jti_that_needs_escaping_is_written_back() -> None:
     assert token.to_jwt(now=NOW) == signed
 
 
-def test_a_minting_time_beyond_int64_is_only_jti_text() -> None:
-    # With valid_until set, the minting time goes into jti alone (as text),
-    # as on the generic path: no OverflowError about a time claim.
+def test_a_minting_time_beyond_int64_is_refused_even_where_only_jti_holds_it() -> None:
+    # With valid_until set and no nbf, the minting time goes into jti alone
+    # (as text); it is a time all the same, refused as every generation
+    # refuses it (tests/test_time_bounds_every_claim.py).
     token = AccessToken(ACCOUNT, KEY_SID, SECRET, valid_until=2_000_000_000, nbf=None)
-    minted = token.to_jwt(now=2**63)
+    with pytest.raises(OverflowError, match=rf"^now \({2**63}\) does not fit a signed 64-bit integer$"):
+        token.to_jwt(now=2**63)
+    minted = token.to_jwt(now=2**63 - 1)
     claims = pyjwt.decode(minted, SECRET, algorithms=["HS256"], options={"verify_exp": False})
-    assert claims["jti"] == f"{KEY_SID}-{2**63}"
+    assert claims["jti"] == f"{KEY_SID}-{2**63 - 1}"
     assert claims["exp"] == 2_000_000_000

@@ -79,9 +79,13 @@ def test_the_clock_is_int_of_time_time_looked_up_at_each_read(clock: float, seco
     assert abs(_checks.current_time(None) - time.time()) < 5
 
 
-def test_a_clock_far_beyond_int64_overflows_as_exp() -> None:
+def test_a_clock_far_beyond_int64_overflows_as_now() -> None:
+    # The minting time is checked where it is read, before exp is summed
+    # (tests/test_time_bounds_every_claim.py: through every class).
     with mock.patch("time.time", return_value=1e30):
-        with pytest.raises(OverflowError, match=r"^exp \(\d+\) does not fit a signed 64-bit integer$"):
+        with pytest.raises(
+            OverflowError, match=r"^now \(\d+, from time.time\(\)\) does not fit a signed 64-bit integer$"
+        ):
             _checks.expiry(60, None)
 
 
@@ -93,16 +97,23 @@ def test_a_clock_that_returns_no_number() -> None:
 
 @pytest.mark.parametrize(
     ("ttl", "now", "exp"),
-    [(0, INT64_MIN, INT64_MIN), (1, INT64_MAX - 1, INT64_MAX), (10, -20, -10), (2**70, -(2**70), 0)],
+    [(0, INT64_MIN, INT64_MIN), (1, INT64_MAX - 1, INT64_MAX), (10, -20, -10), (INT64_MAX, INT64_MIN, -1)],
 )
 def test_expiry_is_exact_to_the_int64_edges(ttl: int, now: int, exp: int) -> None:
     assert _checks.expiry(ttl, now) == exp
 
 
-@pytest.mark.parametrize(("ttl", "now"), [(1, INT64_MAX), (0, INT64_MIN - 1), (0, 2**64)])
+@pytest.mark.parametrize(("ttl", "now"), [(1, INT64_MAX), (2**64, 0), (2**70, INT64_MAX)])
 def test_expiry_beyond_int64(ttl: int, now: int) -> None:
     with pytest.raises(OverflowError, match=rf"^exp \({now + ttl}\) does not fit"):
         _checks.expiry(ttl, now)
+
+
+@pytest.mark.parametrize("now", [INT64_MIN - 1, INT64_MAX + 1, 2**64, -(2**70)])
+def test_a_now_beyond_int64_is_named_before_any_sum(now: int) -> None:
+    for check in (lambda: _checks.expiry(0, now), lambda: _checks.current_time(now)):
+        with pytest.raises(OverflowError, match=rf"^now \({now}\) does not fit a signed 64-bit integer$"):
+            check()
 
 
 def test_expiry_checks_now_before_ttl() -> None:

@@ -11,11 +11,6 @@ from typing import Final
 
 from . import _core
 
-#: exp and nbf are written as signed 64-bit integers by the C core.
-INT64_MAX = 2**63 - 1
-INT64_MIN = -(2**63)
-
-
 def exact_str(value: object, name: str) -> str:
     """`value` as an exact ``str``, taken by value, or a TypeError naming
     `name`.
@@ -83,7 +78,11 @@ check_int: Final = _core.check_int
 check_ttl: Final = _core.check_ttl
 
 #: current_time(now): `now` (seconds since the epoch) checked as an int,
-#: or ``int(time.time())`` when it is None.
+#: or ``int(time.time())`` when it is None; either way a signed 64-bit int,
+#: or an OverflowError naming ``now`` (a clock that reads NaN: a
+#: ValueError).  The one check of the minting time, which every generation
+#: reads here and which becomes ``nbf`` and an Access Token's ``jti`` as
+#: well as the base of ``exp``.
 current_time: Final = _core.current_time
 
 #: check_claim_time(value, name): `value` (an int) if a token can carry it
@@ -95,7 +94,8 @@ check_claim_time: Final = _core.check_claim_time
 #: :data:`current_time`) and valid for `ttl` seconds (see :data:`check_ttl`):
 #: the one expiry rule of every API generation.  A TypeError for a `ttl` or
 #: `now` that is not an int, a ValueError for a negative `ttl`, an
-#: OverflowError (naming ``exp``) for a sum beyond a signed 64-bit int.
+#: OverflowError for a `now` (naming ``now``) or a sum (naming ``exp``)
+#: beyond a signed 64-bit int.
 expiry: Final = _core.expiry
 
 

@@ -228,7 +228,8 @@ class TaskRouterCapability(FieldsCapability, _core.Capability):
         :raises ValueError: an empty sid, URL, version or auth token, a sid
             that holds anything but ASCII letters and digits, or a negative
             `ttl`.
-        :raises OverflowError: ``now + ttl`` does not fit a signed 64-bit int.
+        :raises OverflowError: `now` (or the clock) or ``now + ttl`` does not
+            fit a signed 64-bit int.
         """
         account, workspace, *urls = check_fields(
             _BATCH_RULES, account_sid, workspace_sid, version, base_url, base_ws_url

@@ -246,7 +246,8 @@ class TaskRouterCapability(ChannelCapability):
             current time by default.
         :raises TypeError: `ttl` or `now` is not an int.
         :raises ValueError: `ttl` is negative.
-        :raises OverflowError: ``now + ttl`` does not fit a signed 64-bit int.
+        :raises OverflowError: `now` (or the clock) or ``now + ttl`` does not
+            fit a signed 64-bit int.
         """
         return self._minter.mint(expiry(ttl, now))
 

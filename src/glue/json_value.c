@@ -37,7 +37,22 @@ _Static_assert(WRITER_MAX_DEPTH + 3 <= TRCAP_JSON_MAX_DEPTH,
  * being written is held by a reference of our own while it is.  NaN and
  * infinities are refused: json.dumps would write NaN/Infinity, which is not
  * JSON (RFC 8259 section 6).
+ *
+ * With `sort_keys` (a JOSE header: PyJWT writes it with
+ * json.dumps(sort_keys=True)), every object's members are written in the
+ * order json's encoder gives them: list(d.items()) sorted.  The keys are
+ * checked to be str first, so that the sort compares str with str (a
+ * mixed dict is our "keys must be str", not a comparison's TypeError).
+ * Everything else, the depth limit above all, is the payload's rule.
  */
+
+/* The writer's state along one value: the buffer, the name errors give and
+ * whether objects are written with their keys sorted. */
+typedef struct {
+    trcap_buffer *b;
+    const char *name;
+    int sort_keys;
+} writer;
 
 static int
 append_bytes(trcap_buffer *b, const char *p, size_t n, const char *name)
@@ -113,22 +128,28 @@ error:
     return rc;
 }
 
-static int append_json_value(trcap_buffer *b, PyObject *o, const char *name, int depth);
+static int append_json_value(const writer *w, PyObject *o, int depth);
 
-/* One member: "key":value.  Both are held by the caller. */
 static int
-append_json_member(trcap_buffer *b, PyObject *key, PyObject *value, int first,
-                   const char *name, int depth)
+check_key(const writer *w, PyObject *key)
 {
     if (!PyUnicode_Check(key)) {
         PyErr_Format(PyExc_TypeError, "%s: keys must be str, not %.100s",
-                     name, Py_TYPE(key)->tp_name);
+                     w->name, Py_TYPE(key)->tp_name);
         return -1;
     }
-    if ((!first && append_bytes(b, ",", 1, name) < 0)
-        || append_json_string(b, key, name) < 0
-        || append_bytes(b, ":", 1, name) < 0
-        || append_json_value(b, value, name, depth + 1) < 0) {
+    return 0;
+}
+
+/* One member: "key":value.  Both are held by the caller. */
+static int
+append_json_member(const writer *w, PyObject *key, PyObject *value, int first, int depth)
+{
+    if (check_key(w, key) < 0
+        || (!first && append_bytes(w->b, ",", 1, w->name) < 0)
+        || append_json_string(w->b, key, w->name) < 0
+        || append_bytes(w->b, ":", 1, w->name) < 0
+        || append_json_value(w, value, depth + 1) < 0) {
         return -1;
     }
     return 0;
@@ -138,7 +159,7 @@ append_json_member(trcap_buffer *b, PyObject *key, PyObject *value, int first,
  * inside) can change the dict: each key and value is held while written,
  * and a change of size is an error, as when iterating in Python. */
 static int
-append_json_dict(trcap_buffer *b, PyObject *dict, const char *name, int depth)
+append_json_dict(const writer *w, PyObject *dict, int depth)
 {
     Py_ssize_t pos = 0, size = PyDict_GET_SIZE(dict);
     PyObject *key, *value;  /* borrowed, then held across the member */
@@ -147,7 +168,7 @@ append_json_dict(trcap_buffer *b, PyObject *dict, const char *name, int depth)
     while (PyDict_Next(dict, &pos, &key, &value)) {
         Py_INCREF(key);
         Py_INCREF(value);
-        rc = append_json_member(b, key, value, first, name, depth);
+        rc = append_json_member(w, key, value, first, depth);
         first = 0;
         Py_DECREF(key);
         Py_DECREF(value);
@@ -156,35 +177,68 @@ append_json_dict(trcap_buffer *b, PyObject *dict, const char *name, int depth)
         }
         if (PyDict_GET_SIZE(dict) != size) {
             PyErr_Format(PyExc_RuntimeError, "%s: a dict changed size while it was written",
-                         name);
+                         w->name);
             return -1;
         }
     }
     return 0;
 }
 
-/* A dict subclass, as json.dumps reads one: list(d.items()) of 2-tuples. */
 static int
-append_json_items(trcap_buffer *b, PyObject *dict, const char *name, int depth)
+check_item(const writer *w, PyObject *dict, PyObject *item)
 {
-    PyObject *items = PyMapping_Items(dict);  /* new; may be a list the object keeps */
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+        PyErr_Format(PyExc_ValueError, "%s: items() of a %.100s must give 2-tuples",
+                     w->name, Py_TYPE(dict)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+/* A dict subclass, as json.dumps reads one: list(d.items()) of 2-tuples;
+ * with sort_keys any dict, as json.dumps(sort_keys=True) reads one: that
+ * list sorted, once every key is known to be a str. */
+static int
+append_json_items(const writer *w, PyObject *dict, int depth)
+{
+    /* A new reference: for an exact dict a fresh list; a subclass's
+     * items() may return a list the object keeps, which its own code can
+     * change while we write. */
+    int exact = PyDict_CheckExact(dict);
+    PyObject *items = exact ? PyDict_Items(dict) : PyMapping_Items(dict);
     int rc = -1;
 
     if (items == NULL) {
         return -1;
     }
+    if (w->sort_keys) {
+        if (!exact) {
+            /* Our own copy: a kept list is not sorted in place, and no
+             * code of the object's can reorder what we sorted. */
+            Py_SETREF(items, PySequence_List(items));
+            if (items == NULL) {
+                return -1;
+            }
+        }
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items); i++) {
+            PyObject *item = PyList_GET_ITEM(items, i);  /* borrowed: no Python code runs */
+            if (check_item(w, dict, item) < 0 || check_key(w, PyTuple_GET_ITEM(item, 0)) < 0) {
+                goto error;
+            }
+        }
+        /* Compares str keys (a subclass's __lt__ runs, as in json.dumps);
+         * list.sort() keeps the list whole whatever a comparison does. */
+        if (PyList_Sort(items) < 0) {
+            goto error;
+        }
+    }
     /* The size is read again each time: an items() list kept by the object
      * can change while a value is written. */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items); i++) {
         PyObject *item = Py_NewRef(PyList_GET_ITEM(items, i));  /* holds key and value */
-        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
-            PyErr_Format(PyExc_ValueError, "%s: items() of a %.100s must give 2-tuples",
-                         name, Py_TYPE(dict)->tp_name);
-            Py_DECREF(item);
-            goto error;
-        }
-        if (append_json_member(b, PyTuple_GET_ITEM(item, 0), PyTuple_GET_ITEM(item, 1), i == 0,
-                               name, depth) < 0) {
+        if (check_item(w, dict, item) < 0
+            || append_json_member(w, PyTuple_GET_ITEM(item, 0), PyTuple_GET_ITEM(item, 1),
+                                  i == 0, depth) < 0) {
             Py_DECREF(item);
             goto error;
         }
@@ -198,8 +252,11 @@ error:
 }
 
 static int
-append_json_value(trcap_buffer *b, PyObject *o, const char *name, int depth)
+append_json_value(const writer *w, PyObject *o, int depth)
 {
+    trcap_buffer *b = w->b;
+    const char *name = w->name;
+
     if (depth > WRITER_MAX_DEPTH) {
         PyErr_Format(PyExc_ValueError,
                      "%s is nested more than %d levels deep (or contains itself)",
@@ -228,8 +285,8 @@ append_json_value(trcap_buffer *b, PyObject *o, const char *name, int depth)
         /* json's encoder writes an empty dict, subclass or not, as {}
          * without calling items(). */
         if (PyDict_GET_SIZE(o) != 0
-            && (PyDict_CheckExact(o) ? append_json_dict(b, o, name, depth)
-                                     : append_json_items(b, o, name, depth)) < 0) {
+            && (PyDict_CheckExact(o) && !w->sort_keys ? append_json_dict(w, o, depth)
+                                                      : append_json_items(w, o, depth)) < 0) {
             return -1;
         }
         return append_bytes(b, "}", 1, name);
@@ -250,7 +307,7 @@ append_json_value(trcap_buffer *b, PyObject *o, const char *name, int depth)
         for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
             PyObject *item = Py_NewRef(PySequence_Fast_GET_ITEM(seq, i));
             int failed = (i && append_bytes(b, ",", 1, name) < 0)
-                         || append_json_value(b, item, name, depth + 1) < 0;
+                         || append_json_value(w, item, depth + 1) < 0;
             Py_DECREF(item);
             if (failed) {
                 goto done;
@@ -299,26 +356,38 @@ error:
 }
 
 const char trcap_py_json_value_doc[] = PyDoc_STR(
-"json_value(value, name, /)\n--\n\n"
+"json_value(value, name, sort_keys=False, /)\n--\n\n"
 "JSON of a dict, list, tuple, str, int, float, bool or None, as\n"
-"json.dumps(value, separators=(',', ':')) writes it, as bytes.  `name`\n"
-"is the argument named in error messages.");
+"json.dumps(value, separators=(',', ':'), sort_keys=sort_keys) writes it,\n"
+"as bytes.  `name` is the argument named in error messages.  A JOSE\n"
+"header is written with sort_keys=True, as PyJWT writes it; the rules are\n"
+"the payload's (str keys, no NaN, a depth limit).");
 
 PyObject *
 trcap_py_json_value(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
     trcap_buffer b = TRCAP_BUFFER_INIT;
+    writer w = {&b, NULL, 0};
     PyObject *result = NULL;
-    const char *name;
 
-    if (trcap_py_check_nargs("json_value", nargs, 2) < 0) {
+    if (nargs != 2 && nargs != 3) {
+        PyErr_Format(PyExc_TypeError,
+                     "json_value() takes 2 or 3 positional arguments (%zd given)", nargs);
         goto error;
     }
     if (trcap_py_check_str(args[1], "name") < 0) {
         goto error;
     }
-    name = PyUnicode_AsUTF8(args[1]);
-    if (name == NULL || append_json_value(&b, args[0], name, 0) < 0) {
+    if (nargs == 3) {
+        if (!PyBool_Check(args[2])) {
+            PyErr_Format(PyExc_TypeError, "sort_keys must be bool, not %.100s",
+                         Py_TYPE(args[2])->tp_name);
+            goto error;
+        }
+        w.sort_keys = args[2] == Py_True;
+    }
+    w.name = PyUnicode_AsUTF8(args[1]);
+    if (w.name == NULL || append_json_value(&w, args[0], 0) < 0) {
         goto error;
     }
     result = buffer_to_bytes(&b);
@@ -340,7 +409,8 @@ append_filter(trcap_buffer *b, PyObject *filter, const char *name)
                      name, Py_TYPE(filter)->tp_name);
         return -1;
     }
-    return append_json_value(b, filter, name, 1);
+    writer w = {b, name, 0};  /* a filter's keys in its own order, as twilio wrote them */
+    return append_json_value(&w, filter, 1);
 }
 
 /* What follows a policy's url: its method, allow and filters, then '}'.

@@ -24,7 +24,7 @@
  *                                (minter.c): mint(*tail) -> str,
  *                                add_policy, set_policies, policies()
  *   json_string(text)            the JSON literal of a str, as bytes
- *   json_value(value, name)      JSON of dict/list/str/int/float/bool/None
+ *   json_value(value, name[, sort_keys]) JSON of dict/list/str/int/float/bool/None
  *   policy_json(url, method, allow, query_filter, post_filter)
  *   policy_template(url, method, allow, query_filter, post_filter)
  *                                one policy's JSON, or its Template for a

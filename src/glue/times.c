@@ -9,11 +9,22 @@
  * tokens as they froze twilio's; int(time.time()) is the second, as
  * twilio computed it.  Each error names the argument: a TypeError for a
  * value that is not an int (a bool is not), a ValueError for a negative
- * ttl, an OverflowError for a time beyond a signed 64-bit int.
+ * ttl or a clock that reads NaN, an OverflowError for a time beyond a
+ * signed 64-bit int.
+ *
+ * Every time a token carries is a signed 64-bit int, which is what the
+ * core writes and what our decoder (and RFC 7519's NumericDate as most
+ * readers take it) reads back.  The minting time is checked where it is
+ * read, in time_of, whether given as `now` or read from the clock: it
+ * becomes `nbf` (Jwt.GENERATE) and part of an Access Token's `jti` as
+ * well as the base of `exp`, so no later claim needs its own check of it.
+ * A fixed `nbf` or `valid_until` is checked when it is set
+ * (check_claim_time), and `exp = now + ttl` when it is summed (expiry).
  */
 #include "module.h"
 
 #include <limits.h>
+#include <math.h>
 
 /* `value` as an exact int (anything with __index__ but a bool), or NULL
  * with a TypeError naming `name`.  New reference. */
@@ -56,14 +67,59 @@ ttl_of(module_state *state, PyObject *ttl)
     return seconds;
 }
 
-/* `now` checked, or int(time.time()) when it is None.  New reference. */
+/* An OverflowError: `name` (`value`, an exact int, read `from`) does not
+ * fit a signed 64-bit integer.  The value is shown in decimal unless int's
+ * conversion limit (sys.set_int_max_str_digits) refuses it: the error is
+ * still ours, naming `name`, not the limit's.  Returns NULL. */
+static PyObject *
+raise_beyond_int64(PyObject *name, PyObject *value, const char *from)
+{
+    PyObject *digits = PyObject_Str(value);  /* an exact int: runs no Python code */
+
+    if (digits == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_ValueError)) {
+            return NULL;
+        }
+        PyErr_Clear();
+        PyErr_Format(PyExc_OverflowError,
+                     "%U (a number too long to write%s) does not fit a signed 64-bit integer",
+                     name, from);
+        return NULL;
+    }
+    PyErr_Format(PyExc_OverflowError, "%U (%U%s) does not fit a signed 64-bit integer", name,
+                 digits, from);
+    Py_DECREF(digits);
+    return NULL;
+}
+
+/* `value` (an exact int) if a token can carry it as a time (a signed
+ * 64-bit int), else NULL with an OverflowError naming `name`.  Steals
+ * `value`: the callers hand over the int they made. */
+static PyObject *
+int64_time_steal(PyObject *value, PyObject *name, const char *from)
+{
+    int overflow;
+
+    if (value == NULL) {
+        return NULL;
+    }
+    (void)PyLong_AsLongLongAndOverflow(value, &overflow);  /* an int: cannot fail */
+    if (overflow) {
+        (void)raise_beyond_int64(name, value, from);
+        Py_CLEAR(value);
+    }
+    return value;
+}
+
+/* `now` checked, or int(time.time()) when it is None: either way a signed
+ * 64-bit int, named `now` when it is not.  New reference. */
 static PyObject *
 time_of(module_state *state, PyObject *now)
 {
     PyObject *clock, *seconds;
 
     if (now != Py_None) {
-        return int_of(now, state->str_now);
+        return int64_time_steal(int_of(now, state->str_now), state->str_now, "");
     }
     clock = PyObject_GetAttr(state->time_module, state->str_time);
     if (clock == NULL) {
@@ -74,33 +130,34 @@ time_of(module_state *state, PyObject *now)
     if (seconds == NULL) {
         return NULL;
     }
-    Py_SETREF(seconds, PyNumber_Long(seconds));  /* int(time.time()) */
-    return seconds;
-}
-
-/* `value` (an int) if a token can carry it as a time claim (a signed
- * 64-bit int), else NULL with an OverflowError naming `name`.  New
- * reference. */
-static PyObject *
-claim_time_of(PyObject *value, PyObject *name)
-{
-    int overflow;
-
-    (void)PyLong_AsLongLongAndOverflow(value, &overflow);  /* an int: cannot fail */
-    if (overflow) {
-        PyErr_Format(PyExc_OverflowError, "%U (%S) does not fit a signed 64-bit integer", name,
-                     value);
-        return NULL;
+    if (PyFloat_Check(seconds)) {
+        /* int() of these says "cannot convert float NaN to integer",
+         * naming nothing; the value is known, so no repr need run. */
+        double d = PyFloat_AS_DOUBLE(seconds);
+        if (isnan(d) || isinf(d)) {
+            if (isnan(d)) {
+                PyErr_SetString(PyExc_ValueError,
+                                "now (time.time() returned nan) is not a number of seconds");
+            }
+            else {
+                PyErr_Format(PyExc_OverflowError,
+                             "now (time.time() returned %s) does not fit a signed 64-bit integer",
+                             d > 0 ? "inf" : "-inf");
+            }
+            Py_DECREF(seconds);
+            return NULL;
+        }
     }
-    return Py_NewRef(value);
+    Py_SETREF(seconds, PyNumber_Long(seconds));  /* int(time.time()) */
+    return int64_time_steal(seconds, state->str_now, ", from time.time()");
 }
 
 PyObject *
 trcap_py_expiry_of(module_state *state, PyObject *ttl, PyObject *now)
 {
-    PyObject *current = NULL, *seconds = NULL, *sum = NULL, *exp = NULL;
+    PyObject *current = NULL, *seconds = NULL, *exp = NULL;
     long long a, b;
-    int overflow_a, overflow_b;
+    int overflow;
 
     /* The order of the checks (now, then ttl) is what the messages of a
      * call with two bad arguments have always followed. */
@@ -112,22 +169,18 @@ trcap_py_expiry_of(module_state *state, PyObject *ttl, PyObject *now)
     if (seconds == NULL) {
         goto error;
     }
-    a = PyLong_AsLongLongAndOverflow(current, &overflow_a);
-    b = PyLong_AsLongLongAndOverflow(seconds, &overflow_b);  /* b >= 0 */
-    if (!overflow_a && !overflow_b && a <= LLONG_MAX - b) {
+    a = PyLong_AsLongLong(current);  /* fits: time_of checked it */
+    b = PyLong_AsLongLongAndOverflow(seconds, &overflow);  /* b >= 0 */
+    if (!overflow && a <= LLONG_MAX - b) {
         exp = PyLong_FromLongLong(a + b);
     }
     else {
-        sum = PyNumber_Add(current, seconds);
-        if (sum != NULL) {
-            exp = claim_time_of(sum, state->str_exp);
-        }
+        exp = int64_time_steal(PyNumber_Add(current, seconds), state->str_exp, "");
     }
 
 error:
     Py_XDECREF(current);
     Py_XDECREF(seconds);
-    Py_XDECREF(sum);
     return exp;
 }
 
@@ -161,7 +214,9 @@ trcap_py_check_ttl(PyObject *module, PyObject *ttl)
 const char trcap_py_current_time_doc[] = PyDoc_STR(
 "current_time(now, /)\n--\n\n"
 "`now` (seconds since the epoch) checked as an int, or int(time.time())\n"
-"when it is None: the clock every mint reads.");
+"when it is None: the clock every mint reads.  TypeError: `now` is not\n"
+"an int; ValueError: the clock read NaN; OverflowError: the time does\n"
+"not fit a signed 64-bit int (named now).");
 
 PyObject *
 trcap_py_current_time(PyObject *module, PyObject *now)
@@ -184,7 +239,9 @@ trcap_py_check_claim_time(PyObject *Py_UNUSED(module), PyObject *const *args, Py
         (void)trcap_py_raise_wrong_type(args[1], "an int", args[0]);
         return NULL;
     }
-    return claim_time_of(args[0], args[1]);
+    /* An exact copy of an int subclass (no __index__ runs on an int), so
+     * that none of the subclass's methods (__str__ in the message) runs. */
+    return int64_time_steal(PyNumber_Index(args[0]), args[1], "");
 }
 
 const char trcap_py_expiry_doc[] = PyDoc_STR(
@@ -192,8 +249,9 @@ const char trcap_py_expiry_doc[] = PyDoc_STR(
 "The exp claim of a token minted at `now` (seconds since the epoch; the\n"
 "clock, int(time.time()), when None) and valid for `ttl` seconds: the\n"
 "one expiry rule of every API generation.  TypeError: `ttl` or `now` is\n"
-"not an int (a bool is not); ValueError: `ttl` is negative;\n"
-"OverflowError: the sum does not fit a signed 64-bit int (named exp).");
+"not an int (a bool is not); ValueError: `ttl` is negative (or the\n"
+"clock read NaN); OverflowError: `now` (named now) or the sum (named exp)\n"
+"does not fit a signed 64-bit int.");
 
 PyObject *
 trcap_py_expiry(PyObject *module, PyObject *const *args, Py_ssize_t nargs)

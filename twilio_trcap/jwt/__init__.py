@@ -57,37 +57,55 @@ _ABSENT: Final = object()
 Nbf: TypeAlias = "int | _Generate | None"
 
 
-def _sorted_keys(value: Any) -> Any:
-    """`value` with the keys of every object in it sorted: PyJWT writes the
-    header with ``json.dumps(sort_keys=True)``, which sorts nested objects
-    too."""
-    if isinstance(value, dict):
-        return {name: _sorted_keys(value[name]) for name in sorted(value)}
-    if isinstance(value, (list, tuple)):
-        return [_sorted_keys(item) for item in value]
-    return value
+def _dict_of(value: object, what: str) -> dict[str, Any]:
+    """`value`, the header or claims a hook gave, as a new dict; anything
+    but a dict (a list of pairs, a mapping of another kind) is a TypeError
+    naming `what`.  twilio fails on the same values: it copies the hook's
+    result and sets ``typ``/``alg`` or ``iss``/``exp`` in it, and PyJWT
+    takes a dict only."""
+    if not isinstance(value, dict):
+        raise TypeError(f"{what} must be a dict, not {type(value).__name__}")
+    return dict(value)
 
 
 def _header_json(headers: dict[str, Any]) -> bytes:
     """The header JSON PyJWT's ``encode(..., headers=headers)`` writes for
     HS256: ``typ`` and ``alg`` first, updated with `headers`, a falsy
     ``typ`` left out, ``b64: true`` (the default, RFC 7797) left out, the
-    fields of every object sorted, compact.
+    fields of every object sorted, compact.  Its values follow the
+    payload's rules (the core's writer: str keys, no NaN or infinity, at
+    most 32 levels deep, so a dict that contains itself is a ValueError),
+    and every header it writes is one our decoder reads back.
 
-    :raises ValueError: ``alg`` is not HS256, or ``b64`` is false (an
-        unencoded payload, which the core does not write).
+    :raises TypeError: `headers` is not a dict, a key is not a str, a value
+        is not JSON, or ``kid`` is not a str (RFC 7515 section 4.1.4; PyJWT
+        refuses to encode it, and decoders refuse to read it).
+    :raises ValueError: ``alg`` is not HS256, ``b64`` is false (an
+        unencoded payload, which the core does not write), ``crit`` is set
+        (no extension is understood, RFC 7515 section 4.1.11: our decoder
+        refuses such a token), a float is NaN or infinite, or the header is
+        nested too deep.
     """
     header: dict[str, Any] = {"typ": "JWT", "alg": "HS256"}
-    header.update(headers)
+    header.update(_dict_of(headers, "headers"))
     if not header["typ"]:
         del header["typ"]
     if header.get("alg") != "HS256":
         raise ValueError(f"the header's alg must be 'HS256', not {header.get('alg')!r}")
+    if "kid" in header and not isinstance(header["kid"], str):
+        raise TypeError(f"the header's kid must be str, not {type(header['kid']).__name__}")
+    if "crit" in header:
+        raise ValueError(
+            "the header must not list critical extensions (crit): none is understood, "
+            "so no decoder of twilio-trcap's would read the token"
+        )
     if "b64" in header:
         if header["b64"] is False:
             raise ValueError("the header's b64 must not be false: the core writes base64url payloads only")
         del header["b64"]
-    return _core.json_value(_sorted_keys(header), "headers")
+    # sort_keys: json.dumps(sort_keys=True), as PyJWT writes every object
+    # of the header; the rest is the payload's writer and rules.
+    return _core.json_value(header, "headers", True)
 
 
 def _payload_json(payload: dict[str, Any], name: str) -> bytes:
@@ -339,14 +357,14 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     def _claims_at(self, now: int) -> dict[str, Any]:
         """The subclass's claims for a token minted at `now` (a new dict):
         :meth:`_generate_payload` unless the class knows better."""
-        return dict(self._generate_payload())
+        return _dict_of(self._generate_payload(), "_generate_payload()")
 
     @property
     def headers(self) -> dict[str, Any]:
         """The JOSE header: :meth:`_generate_headers`, then ``typ`` and
         ``alg`` (a new dict, in twilio's order; the token carries the
         fields sorted, as PyJWT writes them)."""
-        headers = dict(self._generate_headers())
+        headers = _dict_of(self._generate_headers(), "_generate_headers()")
         headers["typ"] = "JWT"
         headers["alg"] = self._algorithm
         return headers
@@ -400,13 +418,14 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
             default ``int(time.time())``, read now.
         :raises TypeError: `ttl` or `now` is not an int.
         :raises ValueError: `ttl` is negative, or there is no key.
-        :raises OverflowError: ``exp`` does not fit a signed 64-bit int.
+        :raises OverflowError: `now` (or the clock) or ``exp`` does not fit a
+            signed 64-bit int.
         """
         current = current_time(now)
         if self._OWN_PAYLOAD:
             # A subclass's own payload property: signed as it is, as twilio
             # signs it, with exp moved if ttl is given.
-            payload = dict(self.payload)
+            payload = _dict_of(self.payload, "payload")
             if ttl is not None:
                 payload["exp"] = expiry(ttl, current)
             return self._sign_claims(self.headers, payload)
@@ -584,7 +603,9 @@ class _DecodedJwt(Jwt):
     def to_jwt(self, ttl: int | None = None, *, now: int | None = None) -> str:
         """The token's claims and header signed again: `jwt` itself, or
         with ``exp`` moved to `now` plus `ttl` if `ttl` is given."""
+        # Read and checked whether or not ttl uses it, as Jwt.to_jwt does.
+        current = current_time(now)
         payload = dict(self._decoded_payload)
         if ttl is not None:
-            payload["exp"] = expiry(ttl, now)
+            payload["exp"] = expiry(ttl, current)
         return self._sign_claims(self._decoded_headers, payload)

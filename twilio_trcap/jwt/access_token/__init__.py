@@ -17,8 +17,6 @@ from typing import Any, ClassVar, Final, Protocol, Self, cast
 
 from ... import _core
 from ..._checks import (
-    INT64_MAX,
-    INT64_MIN,
     check_optional_text,
     check_sid,
     check_text,
@@ -357,7 +355,8 @@ class AccessToken(Jwt):
             payload holds something JSON cannot.
         :raises ValueError: `ttl` is negative, or an item of
             :attr:`grants` is not a grant.
-        :raises OverflowError: ``exp`` does not fit a signed 64-bit int.
+        :raises OverflowError: `now` (or the clock) or ``exp`` does not fit a
+            signed 64-bit int.
         """
         if not self._fast_mint:
             return Jwt.to_jwt(self, ttl, now=now)
@@ -368,10 +367,9 @@ class AccessToken(Jwt):
         # read.  The common case of _time_claims is written out rather
         # than called: this runs on every mint.
         header, sid = self._header, self._signing_key_sid
+        # A signed 64-bit int (current_time refuses any other, naming now),
+        # as every generation's minting time: it is jti's tail and nbf.
         current = current_time(now)
-        if not INT64_MIN <= current <= INT64_MAX:
-            # Only jti holds it (as text): the generic path writes it.
-            return Jwt.to_jwt(self, ttl, now=now)
         grants = self._grants_claim() if self._grants or self._identity is not None else None
         if ttl is None and not self._valid_until:
             exp = expiry(self._ttl, current)
