@@ -2,7 +2,7 @@
 """twilio-trcap side by side with what users would pick instead, in one run.
 
     pip install '.[bench]'
-    python benchmarks/bench.py                 # writes docs/performance.md
+    python benchmarks/bench.py                 # writes docs/performance.md and README's speed rows
     python benchmarks/bench.py --quick --no-write
 
 Every case is timed in the same process run, its repeats interleaved with
@@ -1228,6 +1228,43 @@ def render(run: Run) -> str:
     return "\n".join(out)
 
 
+README = ROOT / "README.md"
+SPEED_START, SPEED_END = "<!-- speed -->\n", "<!-- /speed -->\n"
+
+
+def readme_speed(run: Run) -> str:
+    """The README's speed section: the every-generation rows of this run,
+    as docs/performance.md gives them, in a user's words."""
+    c = run.cases
+    out = [
+        "## How much faster\n",
+        "A fresh object of each class and one token, against twilio "
+        f"{twilio.__version__} doing the same work on the same machine, in one run of "
+        "`benchmarks/bench.py` (the median of per-round ratios; every row, the machine and how "
+        "to reproduce it: [docs/performance.md](https://github.com/twilio-trcap/twilio-trcap/"
+        "blob/main/docs/performance.md)). Twilio 4.x and 5.x classes are set beside today's "
+        "class of the same kind.\n",
+        "| what you use | fresh token, × twilio's speed | minting again on the same object |",
+        "| --- | ---: | ---: |",
+    ]
+    for row in generations():
+        speed = ratio(c[f"{row.key}_twilio"], c[row.key])
+        again = c[f"{row.key}_again"].median_us
+        out.append(f"| {row.label} | {'n/a' if speed is None else f'{speed.median:.1f}×'} | "
+                   f"{fmt_us(again)} µs |")
+    return "\n".join(out) + "\n\n"
+
+
+def write_readme_speed(text: str) -> None:
+    """Replaces the README's block between the speed markers with `text`."""
+    readme = README.read_text(encoding="utf-8")
+    head, start, rest = readme.partition(SPEED_START)
+    _, end, tail = rest.partition(SPEED_END)
+    if not (start and end):
+        raise SystemExit(f"bench: {README} has no {SPEED_START.strip()} ... {SPEED_END.strip()} block")
+    README.write_text(head + start + text + end + tail, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeats", type=int, default=25, help="interleaved rounds (default 25)")
@@ -1294,6 +1331,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         args.output.write_text(text, encoding="utf-8")
         print(f"wrote {args.output}", file=sys.stderr)
+        if args.output == DOC:
+            write_readme_speed(readme_speed(run))
+            print(f"wrote the speed section of {README}", file=sys.stderr)
     return 0
 
 

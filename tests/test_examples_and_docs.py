@@ -170,3 +170,31 @@ def test_readme_links_work_off_the_repository() -> None:
     urls = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
     assert urls["Source"] == REPOSITORY
     assert all(url.startswith(REPOSITORY) for url in urls.values()), urls
+
+
+def _table_rows(text: str, heading: str) -> list[list[str]]:
+    """The body rows of the first table under `heading`, split into cells."""
+    section = text.split(heading, 1)[1]
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+    table = []
+    for line in lines[2:]:  # the header and the --- row
+        table.append([cell.strip() for cell in line.strip("|").split(" | ")])
+        if not section.split(line, 1)[1].startswith("\n|"):
+            break
+    return table
+
+
+def test_readme_speed_rows_are_those_of_performance_md() -> None:
+    """The README's speed claims are docs/performance.md's every-generation
+    rows (benchmarks/bench.py writes both): the same classes in the same
+    order, the same median ratio and re-mint time."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- speed -->", 1)[1].split("<!-- /speed -->", 1)[0]
+    performance = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
+    measured = _table_rows(performance, "## Every generation against today's twilio")
+    claimed = _table_rows(block, "## How much faster")
+    assert measured and len(claimed) == len(measured)
+    for (label, speed, again), row in zip(claimed, measured):
+        assert label == row[0]
+        assert speed == f"{float(row[4].split()[0]):.1f}×", (label, speed, row[4])
+        assert again == f"{row[6]} µs", (label, again, row[6])
