@@ -40,9 +40,10 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 SID_PATTERN = re.compile(r"[A-Za-z0-9]+")
 
 
-def sid_text(prefix: str = "") -> st.SearchStrategy[str]:
-    """Sids the rule accepts: `prefix` and 1 to 32 ASCII letters and digits
-    (Twilio's own are 32 hexadecimal digits; the documentation's are short)."""
+def sid_text(prefix: str) -> st.SearchStrategy[str]:
+    """Sids the rule accepts: `prefix` (every sid has its type's, such as
+    "WK") and 1 to 32 ASCII letters and digits (Twilio's own are 32
+    hexadecimal digits; the documentation's are short)."""
     tail = st.text(string.ascii_letters + string.digits, min_size=1, max_size=32)
     return tail.map(lambda t: prefix + t)
 
@@ -51,7 +52,7 @@ def sid_text(prefix: str = "") -> st.SearchStrategy[str]:
 ANY_TEXT = st.text(st.characters(codec=None), min_size=1, max_size=30)
 
 
-def non_sid_text(prefix: str = "") -> st.SearchStrategy[str]:
+def non_sid_text(prefix: str) -> st.SearchStrategy[str]:
     """`prefix` and text holding at least one character the sid rule
     refuses (so it must be refused wherever a sid is taken)."""
     return ANY_TEXT.filter(lambda t: not SID_PATTERN.fullmatch(t)).map(lambda t: prefix + t)

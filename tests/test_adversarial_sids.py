@@ -40,10 +40,10 @@ def _v(module: Any, cls: str, channel: str) -> Callable[..., Any]:
 SID_TAKERS: list[tuple[str, Callable[..., Any], dict[str, str]]] = [
     ("4.0", lambda account_sid, workspace_sid, worker_sid: TaskRouterCapability(
         account_sid, KEY, workspace_sid, worker_sid),
-     {"account_sid": "", "workspace_sid": "", "worker_sid": ""}),
+     {"account_sid": "AC", "workspace_sid": "WS", "worker_sid": "WK"}),
     ("4.0.mint_many", lambda account_sid, workspace_sid, worker_sid: TaskRouterCapability.mint_many(
         account_sid, KEY, workspace_sid, [worker_sid]),
-     {"account_sid": "", "workspace_sid": "", "worker_sid": ""}),
+     {"account_sid": "AC", "workspace_sid": "WS", "worker_sid": "WK"}),
     *(
         (f"{m.__name__.rsplit('.', 1)[1]}.{cls}", _v(m, cls, arg), {
             "account_sid": "AC", "workspace_sid": "WS", **({arg: prefix} if arg else {})})

@@ -86,7 +86,7 @@ def test_mint_each_tokens_are_unreachable_while_written() -> None:
     thread = threading.Thread(target=spy)
     thread.start()
     try:
-        tokens = minter.mint_each(template, ("x",), 0, values, "values")
+        tokens = minter.mint_each(template, ("x",), 0, values, "values", ("WK",))
     finally:
         done.set()
         thread.join()

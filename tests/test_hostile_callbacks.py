@@ -764,8 +764,12 @@ def test_str_and_int_subclasses_are_read_by_value_without_their_dunders() -> Non
     minter = _core.Minter.create(key, (HostileStr("WK1"), HostileInt(5)), layout, ())
     assert minter.mint(HostileInt(12)) == core_sign(b"k" * 32, b'{"s":"WK1","i":5,"n":12}')
     template = _core.Template((b'{"a":"', 0, b'","b":', 1, b"}"))
-    tokens = key.mint_each(template, (HostileStr("x"), HostileInt(3)), 0, [HostileStr("y")], "values")
-    assert tokens == _core.Key.prepare(b"k" * 32, "key").mint_each(template, ("x", 3), 0, ["y"], "values")
+    tokens = key.mint_each(
+        template, (HostileStr("x"), HostileInt(3)), 0, [HostileStr("WKy")], "values", ("WK",)
+    )
+    assert tokens == _core.Key.prepare(b"k" * 32, "key").mint_each(
+        template, ("x", 3), 0, ["WKy"], "values", ("WK",)
+    )
     token = core_sign(b"k" * 32, b'{"n":1}')
     assert _core.decode_jws(HostileStr(token), HostileStr("k" * 32), (HostileStr("HS256"),))[1] == {
         "n": 1

@@ -289,14 +289,21 @@ def test_the_sid_rule_takes_exactly_ascii_letters_and_digits(code: int) -> None:
     # Branch-free in the core (errors.c, sid_ok): every ASCII character,
     # the neighbours of each range ('/', ':', '@', '[', '`', '{', DEL) and
     # the controls among them, in each position of a sid.
+    # Every sid has its prefix (docs/security.md, "Sids").
     c = chr(code)
     allowed = c.isascii() and c.isalnum()
-    for sid in (c, "WK" + c, c + "WK", "WK1" + c + "2" * 40):
+    for sid in ("WK" + c, "WK1" + c, "WK1" + c + "2" * 40, "WK" + "3" * 14 + c + "4"):
         if allowed:
-            assert _core.check_sid(sid, "worker_sid") == sid
+            assert _core.check_sid(sid, "worker_sid", ("WK",)) == sid
         else:
-            with pytest.raises(ValueError, match="worker_sid must"):
-                _core.check_sid(sid, "worker_sid")
+            with pytest.raises(ValueError, match="^worker_sid must hold ASCII letters and digits"):
+                _core.check_sid(sid, "worker_sid", ("WK",))
+    for sid in (c, c + "WK", "W" + c + "1"):
+        if sid.startswith("WK"):
+            assert _core.check_sid(sid, "worker_sid", ("WK",)) == sid
+        else:
+            with pytest.raises(ValueError, match="^worker_sid must start with 'WK'"):
+                _core.check_sid(sid, "worker_sid", ("WK",))
 
 
 # ---- check_text: the rule of text arguments that are not sids ----------------

@@ -53,7 +53,7 @@ def test_sids_of_changing_lengths_in_one_batch() -> None:
     # each sid into it while the length stays the same: runs of equal
     # lengths, changes back and forth, and a single short sid between long
     # ones must each give the token a capability of its own gives.
-    lengths = [34, 34, 34, 5, 5, 34, 3, 34, 34, 1, 60, 60, 34]
+    lengths = [34, 34, 34, 5, 5, 34, 3, 34, 34, 4, 60, 60, 34]
     sids = [("WK" + f"{i:x}" * 60)[:n] for i, n in enumerate(lengths)]
     flags = dict.fromkeys(FLAGS, True)
     tokens = TaskRouterCapability.mint_many(ACCOUNT, KEY, WORKSPACE, sids, now=NOW, **flags)

@@ -36,9 +36,9 @@ permissions = st.lists(
 
 
 @given(
-    account_sid=sid_text(),
-    workspace_sid=sid_text(),
-    worker_sid=sid_text(),
+    account_sid=sid_text("AC"),
+    workspace_sid=sid_text("WS"),
+    worker_sid=sid_text("WK"),
     key=keys,
     calls=permissions,
     ttl=st.integers(min_value=0, max_value=10**9),

@@ -6,8 +6,8 @@ JSON with spaces after separators and another header order, so we compare
 the decoded payload, claim order and policy order included, not bytes.
 
 A few inputs the reference accepted are refused here on purpose (an empty
-auth token or sid, None for a sid, a negative ttl, a key that is not valid
-Unicode); for those the test checks our documented error instead, so every
+auth token or sid, None for a sid, a sid without its prefix, a negative
+ttl, a key that is not valid Unicode); for those the test checks our documented error instead, so every
 vector is exercised.
 """
 
@@ -39,9 +39,14 @@ def refusal(case: dict) -> tuple[type[Exception], str] | None:
     if any(a is None for a in args):
         return TypeError, "must be str"
     sids = [case["ctor_args"][i] for i in (0, 2, 3)]
-    for name, sid in zip(("account_sid", "workspace_sid", "worker_sid"), sids):
+    for name, prefix, sid in zip(("account_sid", "workspace_sid", "worker_sid"), ("AC", "WS", "WK"), sids):
         if sid == "":
             return ValueError, f"^{name} must not be empty"
+        if not sid.startswith(prefix):
+            # The sid rule requires Twilio's prefix in every generation (a
+            # deliberate difference: twilio 4.0 checked none, so a key given
+            # as a sid went into the token).
+            return ValueError, f"^{name} must start with '{prefix}'.*\\(value not shown\\)$"
         if not SID_PATTERN.fullmatch(sid):
             # The sid rule (docs/security.md), a deliberate difference: the
             # "weird" sids would change the policy URLs they are written into.

@@ -79,7 +79,7 @@ def refusal(case: dict[str, Any]) -> tuple[type[Exception], str] | None:
             # vectors would change the policy URLs they are written into.
             return ValueError, rf"^{name} must hold ASCII letters and digits only"
     if channel.startswith("WS") and channel != workspace:
-        return ValueError, rf"^{channel_name} '{channel}' is a Workspace; it must be workspace_sid"
+        return ValueError, rf"^{channel_name} is a Workspace sid other than workspace_sid; "
     if key == "":
         return ValueError, "^auth_token must not be empty$"
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in key):

@@ -162,43 +162,51 @@ def test_an_empty_tuple_of_fields_is_no_fields() -> None:
     with pytest.raises(ValueError, match="layout refers to field 0 of 0"):
         core_minter("k", (0,))
     with pytest.raises(ValueError, match="template refers to field 0 of 0"):
-        _core.Key.prepare("k", "key").mint_each(Template((b'"', 0, b'"')), (), 0, ["a"], "values")
+        _core.Key.prepare("k", "key").mint_each(Template((b'"', 0, b'"')), (), 0, ["WKa"], "values", WK)
     with pytest.raises(ValueError, match="field must be the index of a str field"):
-        _core.Key.prepare("k", "key").mint_each(Template((b'{"a":1}',)), (), 0, ["a"], "values")
+        _core.Key.prepare("k", "key").mint_each(Template((b'{"a":1}',)), (), 0, ["WKa"], "values", WK)
+
+
+#: The prefixes of mint_each's values in these tests: every sid has one.
+WK = ("WK",)
 
 
 def test_mint_each_bad_input() -> None:
     minter = _core.Key.prepare("k", "key")
     t = Template((b'{"w":"', 0, b'","e":', 1, b"}"))
-    assert minter.mint_each(t, ("", 5), 0, ["x", "y"], "values") == [
-        core_sign("k", b'{"w":"x","e":5}'),
-        core_sign("k", b'{"w":"y","e":5}'),
+    assert minter.mint_each(t, ("", 5), 0, ["WKx", "WKy"], "values", WK) == [
+        core_sign("k", b'{"w":"WKx","e":5}'),
+        core_sign("k", b'{"w":"WKy","e":5}'),
     ]
     with pytest.raises(ValueError, match="no 'policies' or 'tail' hole"):
-        minter.mint_each(Template((b"{", 0, "tail")), ("",), 0, ["a"], "values")
+        minter.mint_each(Template((b"{", 0, "tail")), ("",), 0, ["WKa"], "values", WK)
     with pytest.raises(TypeError):
-        minter.mint_each((b"x",), ("",), 0, ["a"], "values")  # type: ignore[arg-type]
+        minter.mint_each((b"x",), ("",), 0, ["WKa"], "values", WK)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="field"):
-        minter.mint_each(t, ("", 5), 1, ["a"], "values")  # an int field cannot vary
+        minter.mint_each(t, ("", 5), 1, ["WKa"], "values", WK)  # an int field cannot vary
     with pytest.raises(ValueError, match="field"):
-        minter.mint_each(t, ("", 5), 2, ["a"], "values")
+        minter.mint_each(t, ("", 5), 2, ["WKa"], "values", WK)
     with pytest.raises(TypeError, match="field"):
-        minter.mint_each(t, ("", 5), "0", ["a"], "values")  # type: ignore[arg-type]
+        minter.mint_each(t, ("", 5), "0", ["WKa"], "values", WK)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"values\[1\] must be str, not int"):
-        minter.mint_each(t, ("", 5), 0, ["a", 1], "values")  # type: ignore[list-item]
+        minter.mint_each(t, ("", 5), 0, ["WKa", 1], "values", WK)  # type: ignore[list-item]
     with pytest.raises(ValueError, match=r"values\[2\] must not be empty"):
-        minter.mint_each(t, ("", 5), 0, ["a", "b", ""], "values")
+        minter.mint_each(t, ("", 5), 0, ["WKa", "WKb", ""], "values", WK)
     with pytest.raises(TypeError):
-        minter.mint_each(t, ("", 5), 0, 3, "values")  # type: ignore[arg-type]
+        minter.mint_each(t, ("", 5), 0, 3, "values", WK)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="refers to field 1 of 1"):
-        minter.mint_each(t, ("",), 0, ["a"], "values")
+        minter.mint_each(t, ("",), 0, ["WKa"], "values", WK)
     with pytest.raises(TypeError):
-        minter.mint_each(t, ("", 5), 0, ["a"])  # type: ignore[call-arg]
+        minter.mint_each(t, ("", 5), 0, ["WKa"], "values")  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="^prefixes must not be empty"):
+        minter.mint_each(t, ("", 5), 0, ["WKa"], "values", ())
+    with pytest.raises(ValueError, match="^a prefix must be two upper-case ASCII letters"):
+        minter.mint_each(t, ("", 5), 0, ["WKa"], "values", ("wk",))
 
 
 def test_mint_each_values_keep_the_one_sid_rule() -> None:
     # The values are sids: the core applies check_sid's rule to each, and
-    # its message names the item.
+    # its message names the item, never shows it.
     key = _core.Key.prepare("k", "key")
     t = Template((b'{"w":"', 0, b'"}'))
 
@@ -206,30 +214,43 @@ def test_mint_each_values_keep_the_one_sid_rule() -> None:
         def __repr__(self) -> str:
             raise AssertionError("a value's __repr__ ran")
 
+    chars = r"must hold ASCII letters and digits only \(a Twilio sid\): "
     for bad, message in (
-        ("WK/..", r"must hold ASCII letters and digits only \(a Twilio sid\), not 'WK/\.\.'"),
-        (Loud("WK%2e"), r"must hold ASCII letters and digits only \(a Twilio sid\), not 'WK%2e'"),
-        ("WK\u00e9", r"must hold ASCII letters and digits only \(a Twilio sid\), not 'WK\u00e9'"),
+        ("WK/..", chars + r"character 3 of 5 is not one \(value not shown\)"),
+        (Loud("WK%2e"), chars + r"character 3 of 5 is not one \(value not shown\)"),
+        ("WK\u00e9", chars + r"character 3 of 3 is not one \(value not shown\)"),
+        (Loud("0123456789abcdef0123456789abcdef"),
+         r"must start with 'WK', then ASCII letters and digits only \(a Twilio sid\): "
+         r"got 32 characters \(value not shown\)"),
         ("", "must not be empty"),
     ):
         with pytest.raises(ValueError, match=r"^worker_sids\[1\] " + message + "$"):
-            key.mint_each(t, ("",), 0, ["WK1", bad], "worker_sids")
-    assert key.mint_each(t, ("",), 0, [Loud("WK1")], "worker_sids") == [core_sign("k", b'{"w":"WK1"}')]
+            key.mint_each(t, ("",), 0, ["WK1", bad], "worker_sids", WK)
+    assert key.mint_each(t, ("",), 0, [Loud("WK1")], "worker_sids", WK) == [
+        core_sign("k", b'{"w":"WK1"}')
+    ]
 
 
 def test_check_sid_is_the_rule_of_every_generation() -> None:
-    assert _core.check_sid("WK1", "worker_sid") == "WK1"
+    assert _core.check_sid("WK1", "worker_sid", WK) == "WK1"
     assert type(_core.check_sid(type("S", (str,), {})("AC1"), "account_sid", ("AC",))) is str
-    with pytest.raises(ValueError, match="^account_sid must start with 'AC' or 'XY', not 'WK1'$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^account_sid must start with 'AC' or 'XY', then ASCII letters and digits only "
+        r"\(a Twilio sid\): got 3 characters \(value not shown\)$",
+    ):
         _core.check_sid("WK1", "account_sid", ("AC", "XY"))
     with pytest.raises(TypeError, match="^sid must be str, not bytes$"):
-        _core.check_sid(b"WK1", "sid")
+        _core.check_sid(b"WK1", "sid", WK)
     with pytest.raises(TypeError, match="prefixes must be a tuple"):
         _core.check_sid("WK1", "sid", ["WK"])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="prefixes must hold str only"):
         _core.check_sid("WK1", "sid", (b"WK",))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="takes 2 or 3"):
-        _core.check_sid("WK1")  # type: ignore[call-arg]
+    for prefixes in ((), ("W",), ("WKX",), ("wk",), ("W1",), ("\u0174K",)):
+        with pytest.raises(ValueError, match="prefix"):
+            _core.check_sid("WK1", "sid", prefixes)
+    with pytest.raises(TypeError, match="takes 3 positional arguments"):
+        _core.check_sid("WK1", "sid")  # type: ignore[call-arg]
 
 
 def test_many_fields_plain_and_escaped() -> None:

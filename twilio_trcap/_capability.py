@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, NoReturn
 
 from . import _core
-from ._checks import check_fields
+from ._checks import ACCOUNT_PREFIX, WORKSPACE_PREFIX, check_fields
 from ._html import HtmlRepr
 from ._payload import (
     ACCOUNT,
@@ -188,17 +188,22 @@ class ChannelCapability(FieldsCapability):
         is the channel argument's name, `prefixes` the kinds of channel the
         class takes."""
         account, workspace, channel = check_fields(
-            (("account_sid", ("AC",)), ("workspace_sid", ("WS",)), (channel_name, prefixes)),
+            (
+                ("account_sid", (ACCOUNT_PREFIX,)),
+                ("workspace_sid", (WORKSPACE_PREFIX,)),
+                (channel_name, prefixes),
+            ),
             account_sid,
             workspace_sid,
             channel_id,
         )
-        if channel.startswith("WS") and channel != workspace:
+        if channel.startswith(WORKSPACE_PREFIX) and channel != workspace:
             # twilio 5.x accepted it and granted the Workspace's resource
-            # with another Workspace's event channel.
+            # with another Workspace's event channel.  Neither sid is shown
+            # (docs/security.md, "Sids").
             raise ValueError(
-                f"{channel_name} {channel!r} is a Workspace; it must be workspace_sid "
-                f"{workspace!r}"
+                f"{channel_name} is a Workspace sid other than workspace_sid; a Workspace "
+                "channel must be the capability's own Workspace"
             )
         return account, workspace, channel
 
@@ -209,7 +214,8 @@ class ChannelCapability(FieldsCapability):
 
     @property
     def channel_prefix(self) -> str:
-        """The channel's kind: ``"WK"``, ``"WQ"`` or ``"WS"``."""
+        """The channel's kind: ``"WK"``, ``"WQ"`` or ``"WS"``
+        (twilio_trcap._checks.CHANNEL_PREFIXES)."""
         return self._fields[CHANNEL][:2]
 
     @property

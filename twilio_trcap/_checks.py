@@ -99,20 +99,39 @@ check_claim_time: Final = _core.check_claim_time
 expiry: Final = _core.expiry
 
 
-#: check_sid(value, name, prefixes=()): `value` as a sid, or the error
-#: naming `name`: the one sid rule of every API generation
-#: (docs/security.md, "Sids"), implemented once, in the core, which
-#: ``Key.mint_each`` applies to a batch's values too.  A sid is an exact str
-#: (a subclass is copied by value, none of its methods runs) of ASCII
-#: letters and digits only, starting with one of `prefixes` (Twilio's
-#: two-letter type codes, case-sensitive; none required when empty, as
-#: twilio 4.0 required none).  Twilio's own sids are two capital letters and
+# Twilio's sid prefixes: the one table.  Every sid the package takes, in
+# every API generation, starts with the two upper-case letters of its type
+# (docs/security.md, "Sids"); each class names its sids' prefixes from here.
+#: An account (``AC...``).
+ACCOUNT_PREFIX: Final = "AC"
+#: A TaskRouter Workspace (``WS...``).
+WORKSPACE_PREFIX: Final = "WS"
+#: A TaskRouter Worker (``WK...``).
+WORKER_PREFIX: Final = "WK"
+#: A TaskRouter TaskQueue (``WQ...``).
+TASK_QUEUE_PREFIX: Final = "WQ"
+#: An API key, an Access Token's signing key (``SK...``).
+SIGNING_KEY_PREFIX: Final = "SK"
+#: The channels of a capability of twilio 4.5 and later: a Worker, a
+#: TaskQueue or the Workspace itself.
+CHANNEL_PREFIXES: Final = (WORKER_PREFIX, TASK_QUEUE_PREFIX, WORKSPACE_PREFIX)
+
+#: check_sid(value, name, prefixes): `value` as a sid, or the error naming
+#: `name`: the one sid rule of every API generation (docs/security.md,
+#: "Sids"), implemented once, in the core, which ``Key.mint_each`` applies
+#: to a batch's values too.  A sid is an exact str (a subclass is copied by
+#: value, none of its methods runs) starting with one of `prefixes` (a
+#: non-empty tuple from the table above, case-sensitive) and holding ASCII
+#: letters and digits only.  Twilio's own sids are two capital letters and
 #: 32 hexadecimal digits; short ones such as the documentation's ``WK789``
 #: keep working.  Every sid is written into policy URLs, so anything else
 #: (``/``, ``.``, ``%``, ``?``, ``#``, ``*``, whitespace, control characters,
 #: non-ASCII ...) could make a policy name another resource, and is refused
 #: rather than escaped: a TypeError for a value that is not a str, a
-#: ValueError for an empty sid, another prefix or another character.
+#: ValueError for an empty sid, another prefix or another character.  The
+#: prefix is what keeps a key given as a sid (an auth token is 32
+#: hexadecimal digits) out of a token; no message shows the value, only its
+#: length and, past the prefix, where the first refused character is.
 check_sid: Final = _core.check_sid
 
 

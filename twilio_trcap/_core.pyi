@@ -23,6 +23,7 @@ class Key:
         field: int,
         values: Iterable[str],
         name: str,
+        prefixes: tuple[str, ...],
         /,
     ) -> list[str]: ...
 
@@ -104,7 +105,7 @@ def policy_template(
     post_filter: dict[str, Any] | None,
     /,
 ) -> Template: ...
-def check_sid(value: object, name: str, prefixes: tuple[str, ...] = ..., /) -> str: ...
+def check_sid(value: object, name: str, prefixes: tuple[str, ...], /) -> str: ...
 def check_text(value: object, name: str, /) -> str: ...
 def check_fields(
     rules: tuple[tuple[str, tuple[str, ...] | None], ...], /, *values: object

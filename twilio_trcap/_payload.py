@@ -15,6 +15,7 @@ import functools
 from typing import Final, TypeAlias
 
 from . import _core
+from ._checks import TASK_QUEUE_PREFIX, WORKER_PREFIX, WORKSPACE_PREFIX
 from .policy import REQUIRED
 
 #: TaskRouter's REST API, and the base of its event channels.
@@ -48,9 +49,9 @@ EVENTS_URL: Final[Url] = (BASE_WS_URL, b"/", ACCOUNT, b"/", CHANNEL)
 
 #: The channel's own resource, by the channel sid's prefix.
 RESOURCE_URL: Final[dict[str, Url]] = {
-    "WK": WORKER_URL,
-    "WQ": TASKQUEUE_URL,
-    "WS": WORKSPACE_URL,
+    WORKER_PREFIX: WORKER_URL,
+    TASK_QUEUE_PREFIX: TASKQUEUE_URL,
+    WORKSPACE_PREFIX: WORKSPACE_URL,
 }
 
 
@@ -91,7 +92,11 @@ LAYOUT_4_0: Final = _core.Template((
 
 #: The claim naming the channel again by its kind (4.5 and later): none
 #: for a Workspace.
-KIND_NAME: Final = {"WK": b"worker_sid", "WQ": b"taskqueue_sid", "WS": None}
+KIND_NAME: Final = {
+    WORKER_PREFIX: b"worker_sid",
+    TASK_QUEUE_PREFIX: b"taskqueue_sid",
+    WORKSPACE_PREFIX: None,
+}
 
 
 def _kind_claim(prefix: str, before: bytes, after: bytes) -> tuple[bytes | int, ...]:

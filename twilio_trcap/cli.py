@@ -259,7 +259,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
             "TaskRouterCapability), a TaskQueue's or a Workspace's capability token "
             "(twilio 6+), or an Access Token with a TaskRouter grant. The key is read "
             f"from ${AUTH_TOKEN_ENV} (${API_SECRET_ENV} for an Access Token), or from "
-            "the variable --key-env names, never from the command line."
+            "the variable --key-env names, never from the command line. Every sid must "
+            "start with its prefix (AC, WS, WK, WQ, SK), so that a key given as a sid is "
+            "refused; an error never shows the value."
         ),
     )
     mint.add_argument(
@@ -271,11 +273,11 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     mint.add_argument(
         "--account-sid",
         default=None,
-        help=f"the account sid (default: ${ACCOUNT_SID_ENV})",
+        help=f"the account sid, AC... (default: ${ACCOUNT_SID_ENV})",
     )
-    mint.add_argument("--workspace-sid", help="the Workspace sid")
-    mint.add_argument("--worker-sid", help="the Worker sid (worker; access-token grant)")
-    mint.add_argument("--task-queue-sid", help="the TaskQueue sid (taskqueue)")
+    mint.add_argument("--workspace-sid", help="the Workspace sid, WS...")
+    mint.add_argument("--worker-sid", help="the Worker sid, WK... (worker; access-token grant)")
+    mint.add_argument("--task-queue-sid", help="the TaskQueue sid, WQ... (taskqueue)")
     mint.add_argument("--signing-key-sid", help="the API key sid, SK... (access-token)")
     mint.add_argument("--identity", help="the user's identity (access-token)")
     mint.add_argument("--role", help="the grant's role, e.g. worker (access-token)")

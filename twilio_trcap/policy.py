@@ -96,7 +96,13 @@ class Policy(Mapping[str, Any]):
         url = check_text(url, "url")
         method = check_text(method, "method")
         if not _METHOD.fullmatch(method):
-            raise ValueError(f"method must be an HTTP method such as 'GET', not {method!r}")
+            # The value is not shown: it could be anything, a key given to
+            # the wrong argument included (docs/security.md, "Sids").
+            raise ValueError(
+                "method must be an HTTP method (an RFC 9110 token of ASCII letters, digits "
+                f"and !#$%&'*+.^_`|~-), such as 'GET': got {len(method)} characters "
+                "(value not shown)"
+            )
         if not isinstance(allow, bool):
             raise TypeError(f"allow must be bool, not {type(allow).__name__}")
         method = method.upper()

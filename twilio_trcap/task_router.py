@@ -15,7 +15,13 @@ from typing import Any, ClassVar, Final
 
 from . import _core
 from ._capability import FieldsCapability
-from ._checks import check_fields, expiry
+from ._checks import (
+    ACCOUNT_PREFIX,
+    WORKER_PREFIX,
+    WORKSPACE_PREFIX,
+    check_fields,
+    expiry,
+)
 from ._payload import (
     ACCOUNT,
     ACTIVITIES_URL,
@@ -60,21 +66,22 @@ _WORKER_ACTIVITY: Final = allow(WORKER_URL, "POST", "ActivitySid")
 _TASK_RESERVATION: Final = allow(ALL_TASKS_URL, "POST", "ReservationStatus")
 
 # The rules of the text arguments (twilio_trcap._checks.check_fields): the
-# sids by the one sid rule with no prefix required (twilio 4.0 required
-# none), because each is written into a policy URL; the version and the
-# base URLs by the text rule.  _FIELD_RULES is in the order of the fields
-# (twilio_trcap._payload); mint_many checks the same arguments but the
-# worker's by _BATCH_RULES, and each worker sid in the core.
-_SID: Final = ()
+# sids by the one sid rule with their prefixes, because each is written
+# into a policy URL and a prefix keeps a key given as a sid out of the
+# token (twilio 4.0 required none; docs/security.md, "Sids"); the version
+# and the base URLs by the text rule.  _FIELD_RULES is in the order of the
+# fields (twilio_trcap._payload); mint_many checks the same arguments but
+# the worker's by _BATCH_RULES, and each worker sid in the core.
+_WORKER_SIDS: Final = (WORKER_PREFIX,)
 _TEXT: Final = None
 _BATCH_RULES: Final = (
-    ("account_sid", _SID),
-    ("workspace_sid", _SID),
+    ("account_sid", (ACCOUNT_PREFIX,)),
+    ("workspace_sid", (WORKSPACE_PREFIX,)),
     ("version", _TEXT),
     ("base_url", _TEXT),
     ("base_ws_url", _TEXT),
 )
-_FIELD_RULES: Final = (*_BATCH_RULES[:2], ("worker_sid", _SID), *_BATCH_RULES[2:])
+_FIELD_RULES: Final = (*_BATCH_RULES[:2], ("worker_sid", _WORKER_SIDS), *_BATCH_RULES[2:])
 
 
 def make_policy(
@@ -111,7 +118,8 @@ _trcap_spec: Final = (
 class TaskRouterCapability(FieldsCapability, _core.Capability):
     """A TaskRouter capability token for one Worker, as twilio 4.0 made it.
 
-    :param account_sid: the account the token is for (the ``iss`` claim).
+    :param account_sid: the account the token is for (the ``iss`` claim):
+        ``AC...``.
     :type account_sid: str
     :param auth_token: the account's auth token (str or bytes): the HS256
         key.  It is kept only inside the C core, as OpenSSL's prepared
@@ -119,9 +127,9 @@ class TaskRouterCapability(FieldsCapability, _core.Capability):
         once no object uses it and it has left the cache of the eight keys
         prepared last (see :func:`twilio_trcap.forget_keys`).
     :type auth_token: str | bytes
-    :param workspace_sid: the Workspace the Worker belongs to.
+    :param workspace_sid: the Workspace the Worker belongs to: ``WS...``.
     :type workspace_sid: str
-    :param worker_sid: the Worker the token is for.
+    :param worker_sid: the Worker the token is for: ``WK...``.
     :type worker_sid: str
     :param base_url: the TaskRouter API's base URL.
     :type base_url: str
@@ -131,9 +139,12 @@ class TaskRouterCapability(FieldsCapability, _core.Capability):
     :type base_ws_url: str
     :raises TypeError: a sid, URL or version is not a str; the auth token is
         neither str nor bytes.
-    :raises ValueError: any of them is empty, or a sid holds anything but
-        ASCII letters and digits (a character that would change the policy
-        URLs it is written into; see docs/security.md).
+    :raises ValueError: any of them is empty, a sid does not start with its
+        prefix (``AC``, ``WS``, ``WK``: twilio 4.0 checked none, but a key
+        given as a sid would be written into the token), or a sid holds
+        anything but ASCII letters and digits (a character that would change
+        the policy URLs it is written into).  The message never shows the
+        value (docs/security.md, "Sids").
 
     Text arguments are taken by value: a str subclass is copied to a plain
     str once, here, and none of its methods runs again.
@@ -218,7 +229,8 @@ class TaskRouterCapability(FieldsCapability, _core.Capability):
         the tokens with the GIL released, so threads minting for different
         lists run in parallel.
 
-        :param worker_sids: the Workers, an iterable of str (not a str).
+        :param worker_sids: the Workers, an iterable of str (not a str),
+            each ``WK...``.
         :param allow_worker_fetch_attributes: as the method of that name.
         :param allow_worker_activity_updates: as the method of that name.
         :param allow_task_reservation_updates: as the method of that name.
@@ -226,8 +238,9 @@ class TaskRouterCapability(FieldsCapability, _core.Capability):
             a bool, a worker sid that is not a str, `worker_sids` a str or
             not iterable), as for the constructor and :meth:`generate_token`.
         :raises ValueError: an empty sid, URL, version or auth token, a sid
-            that holds anything but ASCII letters and digits, or a negative
-            `ttl`.
+            without its prefix or that holds anything but ASCII letters and
+            digits (the message names it, ``worker_sids[i]`` for a worker,
+            and never shows it), or a negative `ttl`.
         :raises OverflowError: `now` (or the clock) or ``now + ttl`` does not
             fit a signed 64-bit int.
         """
@@ -256,7 +269,7 @@ class TaskRouterCapability(FieldsCapability, _core.Capability):
         payload = filled(LAYOUT_4_0, tuple(policies), (EXP,))
         fields: tuple[str | int, ...] = (account, workspace, "", *urls, exp)
         # The core checks each sid by the one sid rule, naming worker_sids[i].
-        return key.mint_each(payload, fields, CHANNEL, worker_sids, "worker_sids")
+        return key.mint_each(payload, fields, CHANNEL, worker_sids, "worker_sids", _WORKER_SIDS)
 
     def __repr__(self) -> str:
         fields = self._fields

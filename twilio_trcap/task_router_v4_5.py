@@ -18,6 +18,7 @@ TaskQueue and Workspace tokens are the same in both modules.
 from __future__ import annotations
 
 from . import task_router_v5 as _v5
+from ._checks import WORKER_PREFIX
 from ._payload import ACTIVITIES_URL, ALL_TASKS_URL, WORKER_URL
 from .task_router_v5 import (
     OPTIONAL,
@@ -63,7 +64,7 @@ class TaskRouterCapability(_v5.TaskRouterCapability):
         """Kept from twilio 4.5, where the constructor called it: for a
         Worker channel it allows GET on the Workspace's Activities and on
         every Task (calling it again adds them again, as it did)."""
-        if self.channel_prefix == "WK":
+        if self.channel_prefix == WORKER_PREFIX:
             self._grant(ACTIVITIES_URL, "GET")
             self._grant(ALL_TASKS_URL, "GET")
 

@@ -22,7 +22,14 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 from ._capability import ChannelCapability
-from ._checks import exact_str, expiry
+from ._checks import (
+    CHANNEL_PREFIXES,
+    TASK_QUEUE_PREFIX,
+    WORKER_PREFIX,
+    WORKSPACE_PREFIX,
+    exact_str,
+    expiry,
+)
 from ._payload import (
     ACTIVITIES_URL,
     ALL_TASKS_URL,
@@ -69,8 +76,9 @@ class TaskRouterCapability(ChannelCapability):
     :raises TypeError: a sid is not a str (``None`` included); the auth
         token is neither str nor bytes.
     :raises ValueError: a sid is empty, has the wrong prefix or holds
-        anything but ASCII letters and digits (docs/security.md); a
-        Workspace channel is not `workspace_sid`; the auth token is empty.
+        anything but ASCII letters and digits (docs/security.md: the message
+        never shows the value); a Workspace channel is not `workspace_sid`;
+        the auth token is empty.
 
     A new object allows GET and POST on the channel's event stream, then
     for a Worker channel GET on the Workspace's Activities, on every Task
@@ -82,7 +90,7 @@ class TaskRouterCapability(ChannelCapability):
     __slots__ = ("_fields", "_minter", "__weakref__")
 
     #: The channel prefixes this class accepts.
-    _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = ("WS", "WK", "WQ")
+    _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = CHANNEL_PREFIXES
 
     def __init__(
         self, account_sid: str, auth_token: str | bytes, workspace_sid: str, channel_id: str
@@ -129,7 +137,7 @@ class TaskRouterCapability(ChannelCapability):
         Worker channel it allows GET on the Workspace's Activities, on every
         Task and on the Worker's Reservations (calling it again adds them
         again, as it did); for other channels it adds nothing."""
-        if self.channel_prefix == "WK":
+        if self.channel_prefix == WORKER_PREFIX:
             self._grant(ACTIVITIES_URL, "GET")
             self._grant(ALL_TASKS_URL, "GET")
             self._grant(WORKER_RESERVATIONS_URL, "GET")
@@ -150,10 +158,12 @@ class TaskRouterCapability(ChannelCapability):
         :raises ValueError: `channel_id` is another channel.
         """
         if channel_id is not None and exact_str(channel_id, "channel_id") != self.channel_id:
+            # Neither channel is shown: the argument may be anything, a key
+            # included (docs/security.md, "Sids").
             raise ValueError(
-                f"allow_web_sockets grants the capability's own channel "
-                f"{self.channel_id!r}, not {channel_id!r} (twilio 5.x ignored the argument); "
-                "use allow(url, 'GET') for another channel's event stream"
+                "allow_web_sockets grants the capability's own channel only, not another "
+                "channel_id (twilio 5.x ignored the argument); use allow(url, 'GET') for "
+                "another channel's event stream"
             )
         self._grant(EVENTS_URL, "GET")
         self._grant(EVENTS_URL, "POST")
@@ -187,9 +197,10 @@ class TaskRouterCapability(ChannelCapability):
         # the deprecated method; without its warnings.simplefilter('always',
         # DeprecationWarning) at import, so the usual filters decide.
         warnings.warn(f"Call to deprecated function {name}.", DeprecationWarning, stacklevel=3)
-        if self.channel_prefix != "WK":
+        if self.channel_prefix != WORKER_PREFIX:
             raise ValueError(
-                f"{name}() applies to a Worker channel ('WK...') only, not {self.channel_id!r}"
+                f"{name}() applies to a Worker channel ('WK...') only, not a "
+                f"'{self.channel_prefix}...' channel"
             )
 
     def allow_worker_fetch_attributes(self) -> None:
@@ -263,7 +274,8 @@ class TaskRouterWorkerCapability(TaskRouterCapability):
     :raises TypeError: a sid is not a str; the auth token is neither str
         nor bytes.
     :raises ValueError: a sid is empty, has the wrong prefix or holds
-        anything but ASCII letters and digits; the auth token is empty.
+        anything but ASCII letters and digits (the message never shows the
+        value); the auth token is empty.
 
     A new object allows GET and POST on the Worker's event stream, GET on
     the Worker, then GET on the Workspace's Activities, on every Task and on
@@ -272,7 +284,7 @@ class TaskRouterWorkerCapability(TaskRouterCapability):
 
     __slots__ = ()
 
-    _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = ("WK",)
+    _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = (WORKER_PREFIX,)
 
     def __init__(
         self, account_sid: str, auth_token: str | bytes, workspace_sid: str, worker_sid: str
@@ -328,7 +340,8 @@ class TaskRouterTaskQueueCapability(TaskRouterCapability):
     :raises TypeError: a sid is not a str; the auth token is neither str
         nor bytes.
     :raises ValueError: a sid is empty, has the wrong prefix or holds
-        anything but ASCII letters and digits; the auth token is empty.
+        anything but ASCII letters and digits (the message never shows the
+        value); the auth token is empty.
 
     A new object allows GET and POST on the TaskQueue's event stream and
     GET on the TaskQueue.
@@ -336,7 +349,7 @@ class TaskRouterTaskQueueCapability(TaskRouterCapability):
 
     __slots__ = ()
 
-    _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = ("WQ",)
+    _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = (TASK_QUEUE_PREFIX,)
 
 
 class TaskRouterWorkspaceCapability(TaskRouterCapability):
@@ -348,7 +361,8 @@ class TaskRouterWorkspaceCapability(TaskRouterCapability):
     :raises TypeError: a sid is not a str; the auth token is neither str
         nor bytes.
     :raises ValueError: a sid is empty, has the wrong prefix or holds
-        anything but ASCII letters and digits; the auth token is empty.
+        anything but ASCII letters and digits (the message never shows the
+        value); the auth token is empty.
 
     A new object allows GET and POST on the Workspace's event stream and
     GET on the Workspace.
@@ -356,7 +370,7 @@ class TaskRouterWorkspaceCapability(TaskRouterCapability):
 
     __slots__ = ()
 
-    _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = ("WS",)
+    _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = (WORKSPACE_PREFIX,)
 
     def __init__(self, account_sid: str, auth_token: str | bytes, workspace_sid: str) -> None:
         self._setup(account_sid, auth_token, workspace_sid, workspace_sid, "workspace_sid")

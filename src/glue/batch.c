@@ -90,9 +90,9 @@ write_batch(batch *b, const unsigned char *header_b64, size_t header_b64_length,
 }
 
 const char trcap_py_key_mint_each_doc[] = PyDoc_STR(
-"mint_each(template, fields, field, values, name, /)\n--\n\n"
-"A list with one token per item of `values` (each a sid: check_sid's rule,\n"
-"an error naming `name`[i]), with the default header: the payload is\n"
+"mint_each(template, fields, field, values, name, prefixes, /)\n--\n\n"
+"A list with one token per item of `values` (each a sid: check_sid's rule\n"
+"with `prefixes`, an error naming `name`[i]), with the default header: the payload is\n"
 "`template` (text and fields only) with `fields` (a tuple of str and\n"
 "int), field number `field` replaced by the item.  The GIL is released\n"
 "while the tokens are written and signed.");
@@ -109,7 +109,8 @@ trcap_py_key_mint_each(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
     size_t scratch_size = 2, rendered_size = 1;
     trcap_status st;
 
-    if (trcap_py_check_nargs("mint_each", nargs, 5) < 0 || trcap_py_check_str(args[4], "name") < 0) {
+    if (trcap_py_check_nargs("mint_each", nargs, 6) < 0 || trcap_py_check_str(args[4], "name") < 0
+        || trcap_py_check_prefixes(args[5]) < 0) {
         goto error;
     }
     name = PyUnicode_AsUTF8(args[4]);
@@ -176,7 +177,7 @@ trcap_py_key_mint_each(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
     for (size_t i = 0; i < b.count; i++) {
         PyObject *v = PyTuple_GET_ITEM(values, (Py_ssize_t)i);  /* borrowed */
         size_t escaped, payload_size = b.base_size, token_size;
-        if (trcap_py_check_sid_item(v, name, (Py_ssize_t)i, state->no_prefixes) < 0
+        if (trcap_py_check_sid_item(v, name, (Py_ssize_t)i, args[5]) < 0
             || trcap_py_text_of(v, &b.values[i]) < 0) {
             goto error;
         }

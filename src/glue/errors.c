@@ -137,18 +137,52 @@ trcap_py_check_str(PyObject *o, const char *name)
 
 /* ---------------------------------------------------------------------
  * The sid rule (docs/security.md, "Sids"): the one implementation, used by
- * every API generation through check_sid and by Key.mint_each.
+ * every API generation through check_sid and check_fields, and by
+ * Key.mint_each.
  *
- * A sid is a str of ASCII letters and digits only, not empty, starting
- * with one of `prefixes` (a tuple of str; none required when empty).
+ * A sid is a str starting with one of `prefixes` (a non-empty tuple of
+ * Twilio's two-letter upper-case type codes: check_prefixes) and holding
+ * ASCII letters and digits only.
+ *
+ * Its errors never show the value.  A value refused here may be a key
+ * given to the wrong argument (an auth token is 32 hexadecimal digits, an
+ * API secret 32 letters and digits), and a message goes to logs, tracebacks
+ * and the command line's stderr.  A message names the argument, what was
+ * expected, the value's length and, for a value with the right prefix, the
+ * position of the first character the rule refuses: numbers, so that a
+ * message stays short whatever the value's length.
  */
+
+/* 1 if `sid` (a str) starts with one of `prefixes` (checked by
+ * check_prefixes), else 0.  Reads the str's storage only: no Python code
+ * runs, a str subclass included. */
+static int
+sid_prefixed(PyObject *sid, PyObject *prefixes)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(sid);
+    int kind = PyUnicode_KIND(sid);
+    const void *data = PyUnicode_DATA(sid);
+
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(prefixes); i++) {
+        PyObject *prefix = PyTuple_GET_ITEM(prefixes, i);  /* borrowed: the tuple is held */
+        Py_ssize_t m = PyUnicode_GET_LENGTH(prefix), j = 0;
+        const Py_UCS1 *q = PyUnicode_1BYTE_DATA(prefix);  /* ASCII: check_prefixes */
+        while (j < m && j < n && PyUnicode_READ(kind, data, j) == q[j]) {
+            j++;
+        }
+        if (j == m) {
+            return 1;
+        }
+    }
+    return 0;
+}
 
 /* 1 if `sid` (a str) keeps the rule, else 0.  Runs no Python code: a str
  * subclass is read by its storage, and prefixes are exact strs of ours. */
 static int
 sid_ok(PyObject *sid, PyObject *prefixes)
 {
-    Py_ssize_t n = PyUnicode_GET_LENGTH(sid), count = PyTuple_GET_SIZE(prefixes);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(sid);
     const Py_UCS1 *p;
 
     if (n == 0 || !PyUnicode_IS_ASCII(sid)) {
@@ -165,41 +199,32 @@ sid_ok(PyObject *sid, PyObject *prefixes)
         bad |= (unsigned char)(((unsigned char)(c - '0') > 9)
                                & ((unsigned char)((c | 0x20) - 'a') > 25));
     }
-    if (bad) {
-        return 0;
-    }
-    for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *prefix = PyTuple_GET_ITEM(prefixes, i);  /* borrowed: the tuple is held */
-        Py_ssize_t m = PyUnicode_GET_LENGTH(prefix);
-        if (m <= n && PyUnicode_IS_ASCII(prefix) && memcmp(p, PyUnicode_1BYTE_DATA(prefix), (size_t)m) == 0) {
-            return 1;
-        }
-    }
-    return count == 0;
+    return !bad && sid_prefixed(sid, prefixes);
 }
 
-/* Raises the error for `sid` (an exact str that breaks the rule), naming
- * `name` (a str): empty, then a wrong prefix, then other characters, as
- * docs/security.md lists them.  Always returns -1. */
+/* Raises the error for `value` (a str that breaks the rule, perhaps a
+ * subclass: only its storage is read), naming `name` (a str): empty, then a
+ * wrong prefix, then another character, as docs/security.md lists them.
+ * The value itself is never part of the message (above).  Always returns
+ * -1. */
 static int
-sid_raise(PyObject *sid, PyObject *name, PyObject *prefixes)
+sid_raise(PyObject *value, PyObject *name, PyObject *prefixes)
 {
     PyObject *reprs = NULL, *sep = NULL, *expected = NULL;
-    Py_ssize_t count = PyTuple_GET_SIZE(prefixes);
-    int matched = count == 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(value), count = PyTuple_GET_SIZE(prefixes), bad = 0;
+    int kind = PyUnicode_KIND(value);
+    const void *data = PyUnicode_DATA(value);
 
-    if (PyUnicode_GET_LENGTH(sid) == 0) {
+    if (n == 0) {
         PyErr_Format(PyExc_ValueError, "%U must not be empty", name);
         goto error;
     }
-    for (Py_ssize_t i = 0; i < count && !matched; i++) {
-        matched = PyUnicode_Tailmatch(sid, PyTuple_GET_ITEM(prefixes, i), 0, PY_SSIZE_T_MAX, -1) == 1;
-    }
-    if (!matched) {
-        /* " or ".join(repr(p) for p in prefixes), as the messages have it */
+    if (!sid_prefixed(value, prefixes)) {
+        /* " or ".join(repr(p) for p in prefixes): exact strs of two
+         * letters (check_prefixes), so their reprs run no user code. */
         reprs = PyList_New(count);
         for (Py_ssize_t i = 0; reprs != NULL && i < count; i++) {
-            PyObject *r = PyObject_Repr(PyTuple_GET_ITEM(prefixes, i));  /* exact str: no user code */
+            PyObject *r = PyObject_Repr(PyTuple_GET_ITEM(prefixes, i));
             if (r == NULL) {
                 goto error;
             }
@@ -208,12 +233,26 @@ sid_raise(PyObject *sid, PyObject *name, PyObject *prefixes)
         sep = reprs == NULL ? NULL : PyUnicode_FromString(" or ");
         expected = sep == NULL ? NULL : PyUnicode_Join(sep, reprs);
         if (expected != NULL) {
-            PyErr_Format(PyExc_ValueError, "%U must start with %U, not %R", name, expected, sid);
+            PyErr_Format(PyExc_ValueError,
+                         "%U must start with %U, then ASCII letters and digits only "
+                         "(a Twilio sid): got %zd character%s (value not shown)",
+                         name, expected, n, n == 1 ? "" : "s");
         }
         goto error;
     }
+    /* The first character that is not an ASCII letter or digit: there is
+     * one, since the prefix matched and sid_ok failed. */
+    while (bad < n) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, bad);
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+            break;
+        }
+        bad++;
+    }
     PyErr_Format(PyExc_ValueError,
-                 "%U must hold ASCII letters and digits only (a Twilio sid), not %R", name, sid);
+                 "%U must hold ASCII letters and digits only (a Twilio sid): character %zd "
+                 "of %zd is not one (value not shown)",
+                 name, bad + 1, n);
 
 error:
     Py_XDECREF(reprs);
@@ -225,8 +264,6 @@ error:
 PyObject *
 trcap_py_sid_of(PyObject *value, PyObject *name, PyObject *prefixes)
 {
-    PyObject *sid;
-
     if (!PyUnicode_Check(value)) {
         PyErr_Format(PyExc_TypeError, "%U must be str, not %.100s", name, Py_TYPE(value)->tp_name);
         return NULL;
@@ -236,17 +273,13 @@ trcap_py_sid_of(PyObject *value, PyObject *name, PyObject *prefixes)
         return NULL;
     }
 #endif
-    if (sid_ok(value, prefixes)) {
-        /* An exact str copy of a subclass (its methods never run), the
-         * same object for an exact str. */
-        return PyUnicode_Substring(value, 0, PyUnicode_GET_LENGTH(value));
+    if (!sid_ok(value, prefixes)) {
+        (void)sid_raise(value, name, prefixes);
+        return NULL;
     }
-    sid = PyUnicode_Substring(value, 0, PyUnicode_GET_LENGTH(value));  /* exact: its repr is ours */
-    if (sid != NULL) {
-        (void)sid_raise(sid, name, prefixes);
-        Py_DECREF(sid);
-    }
-    return NULL;
+    /* An exact str copy of a subclass (its methods never run), the same
+     * object for an exact str. */
+    return PyUnicode_Substring(value, 0, PyUnicode_GET_LENGTH(value));
 }
 
 int
@@ -274,28 +307,47 @@ trcap_py_check_sid_item(PyObject *value, const char *name, Py_ssize_t index, PyO
 }
 
 const char trcap_py_check_sid_doc[] = PyDoc_STR(
-"check_sid(value, name, prefixes=(), /)\n--\n\n"
+"check_sid(value, name, prefixes, /)\n--\n\n"
 "`value` as a sid, an exact str, or the error naming `name`: the one sid\n"
 "rule of every API generation (docs/security.md, \"Sids\").  A sid is a\n"
-"str of ASCII letters and digits only, not empty, starting with one of\n"
-"`prefixes` (a tuple of str; none required when empty).  A str subclass\n"
-"is copied by value, none of its methods run.  TypeError for a value that\n"
-"is not a str; ValueError for an empty sid, another prefix, or any other\n"
-"character (/, ., %, whitespace, non-ASCII ...: each could make a policy\n"
-"URL name another resource, so it is refused rather than escaped).");
+"str starting with one of `prefixes` (a non-empty tuple of two-letter\n"
+"upper-case str, Twilio's type codes) and holding ASCII letters and digits\n"
+"only.  A str subclass is copied by value, none of its methods run.\n"
+"TypeError for a value that is not a str; ValueError for an empty sid,\n"
+"another prefix, or any other character (/, ., %, whitespace, non-ASCII\n"
+"...: each could make a policy URL name another resource, so it is\n"
+"refused rather than escaped).  No message shows the value: it may be a\n"
+"key given to the wrong argument.");
 
-/* 0 if `prefixes` is a tuple of exact strs, else -1 with a TypeError. */
-static int
-check_prefixes(PyObject *prefixes)
+int
+trcap_py_check_prefixes(PyObject *prefixes)
 {
     if (!PyTuple_CheckExact(prefixes)) {
         PyErr_Format(PyExc_TypeError, "prefixes must be a tuple, not %.100s",
                      Py_TYPE(prefixes)->tp_name);
         return -1;
     }
+    if (PyTuple_GET_SIZE(prefixes) == 0) {
+        PyErr_SetString(PyExc_ValueError, "prefixes must not be empty: every sid has a prefix");
+        return -1;
+    }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(prefixes); i++) {
-        if (!PyUnicode_CheckExact(PyTuple_GET_ITEM(prefixes, i))) {
+        PyObject *prefix = PyTuple_GET_ITEM(prefixes, i);  /* borrowed: the tuple is held */
+        const Py_UCS1 *q;
+        if (!PyUnicode_CheckExact(prefix)) {
             PyErr_SetString(PyExc_TypeError, "prefixes must hold str only");
+            return -1;
+        }
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(prefix) < 0) {
+            return -1;
+        }
+#endif
+        q = PyUnicode_1BYTE_DATA(prefix);
+        if (PyUnicode_GET_LENGTH(prefix) != 2 || !PyUnicode_IS_ASCII(prefix)
+            || q[0] < 'A' || q[0] > 'Z' || q[1] < 'A' || q[1] > 'Z') {
+            PyErr_SetString(PyExc_ValueError,
+                            "a prefix must be two upper-case ASCII letters (a Twilio sid's type)");
             return -1;
         }
     }
@@ -313,20 +365,13 @@ trcap_py_check_name(PyObject *name)
 }
 
 PyObject *
-trcap_py_check_sid(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+trcap_py_check_sid(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *prefixes;  /* borrowed */
-
-    if (nargs != 2 && nargs != 3) {
-        PyErr_Format(PyExc_TypeError, "check_sid() takes 2 or 3 positional arguments (%zd given)",
-                     nargs);
+    if (trcap_py_check_nargs("check_sid", nargs, 3) < 0 || trcap_py_check_name(args[1]) < 0
+        || trcap_py_check_prefixes(args[2]) < 0) {
         return NULL;
     }
-    prefixes = nargs == 3 ? args[2] : get_state(module)->no_prefixes;
-    if (trcap_py_check_name(args[1]) < 0 || check_prefixes(prefixes) < 0) {
-        return NULL;
-    }
-    return trcap_py_sid_of(args[0], args[1], prefixes);
+    return trcap_py_sid_of(args[0], args[1], args[2]);
 }
 
 /* The text rule: `value` as a non-empty exact str, or NULL with the error
@@ -397,7 +442,7 @@ trcap_py_fields_of(PyObject *rules, PyObject *const *values, Py_ssize_t count)
         }
         name = PyTuple_GET_ITEM(rule, 0);
         prefixes = PyTuple_GET_ITEM(rule, 1);
-        if (trcap_py_check_name(name) < 0 || (prefixes != Py_None && check_prefixes(prefixes) < 0)) {
+        if (trcap_py_check_name(name) < 0 || (prefixes != Py_None && trcap_py_check_prefixes(prefixes) < 0)) {
             goto error;
         }
         field = prefixes == Py_None ? text_of_value(values[i], name)

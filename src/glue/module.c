@@ -11,7 +11,7 @@
  *                                a fingerprint of the key (key.c):
  *                                sign(header, payload) -> str;
  *                                mint_each(template, fields, field, values,
- *                                name) -> [str] (batch.c)
+ *                                name, prefixes) -> [str] (batch.c)
  *   Template(items)              JSON text with holes: fields, 'policies',
  *                                'tail' (template.c)
  *   Capability(account_sid, auth_token, workspace_sid, worker_sid, ...)
@@ -29,7 +29,7 @@
  *   policy_template(url, method, allow, query_filter, post_filter)
  *                                one policy's JSON, or its Template for a
  *                                URL given as template items (json_value.c)
- *   check_sid(value, name, prefixes=()) the sid rule, naming the argument (errors.c)
+ *   check_sid(value, name, prefixes) the sid rule, naming the argument (errors.c)
  *   check_text(value, name)      the rule of other text arguments (errors.c)
  *   check_fields(rules, *values) either rule for each of a constructor's
  *                                arguments, in one call (errors.c)
@@ -138,14 +138,13 @@ exec_constants(PyObject *module)
 {
     module_state *state = get_state(module);
 
-    state->no_prefixes = PyTuple_New(0);
     state->time_module = PyImport_ImportModule("time");
     state->str_time = PyUnicode_InternFromString("time");
     state->str_ttl = PyUnicode_InternFromString("ttl");
     state->str_now = PyUnicode_InternFromString("now");
     state->str_exp = PyUnicode_InternFromString("exp");
     state->str_spec = PyUnicode_InternFromString("_trcap_spec");
-    if (state->no_prefixes == NULL || state->time_module == NULL || state->str_time == NULL
+    if (state->time_module == NULL || state->str_time == NULL
         || state->str_ttl == NULL || state->str_now == NULL || state->str_exp == NULL
         || state->str_spec == NULL) {
         return -1;
@@ -192,7 +191,6 @@ static int
 core_traverse(PyObject *module, visitproc visit, void *arg)
 {
     module_state *state = get_state(module);
-    Py_VISIT(state->no_prefixes);
     Py_VISIT(state->time_module);
     Py_VISIT(state->key_type);
     Py_VISIT(state->minter_type);
@@ -212,7 +210,6 @@ core_clear(PyObject *module)
 {
     module_state *state = get_state(module);
     trcap_py_forget_keys(state);  /* first: a Key holds its type */
-    Py_CLEAR(state->no_prefixes);
     Py_CLEAR(state->time_module);
     Py_CLEAR(state->str_time);
     Py_CLEAR(state->str_ttl);

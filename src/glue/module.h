@@ -44,7 +44,6 @@ typedef struct {
      * {"alg":"HS256","typ":"JWT"}, encoded once. */
     unsigned char header_b64[48];
     size_t header_b64_length;
-    PyObject *no_prefixes;        /* (), check_sid's default, owned */
     /* times.c: the time module, whose time() is the clock of every mint
      * (looked up at each read, so that it can be patched), and the names
      * in its messages; owned */
@@ -100,7 +99,10 @@ int trcap_py_check_value_and_name(const char *fname, PyObject *const *args, Py_s
 int trcap_py_raise_wrong_type(PyObject *name, const char *expected, PyObject *value);
 /* The sid rule: `value` as an exact str, or NULL with the error naming
  * `name`; check_sid_item checks item `index` of a batch (0 when it keeps
- * the rule), naming it name[index]. */
+ * the rule), naming it name[index].  `prefixes` is a tuple that
+ * check_prefixes accepted: non-empty, of two-letter upper-case exact strs
+ * (0, or -1 with the error). */
+int trcap_py_check_prefixes(PyObject *prefixes);
 PyObject *trcap_py_sid_of(PyObject *value, PyObject *name, PyObject *prefixes);
 int trcap_py_check_sid_item(PyObject *value, const char *name, Py_ssize_t index, PyObject *prefixes);
 PyObject *trcap_py_check_sid(PyObject *module, PyObject *const *args, Py_ssize_t nargs);

@@ -37,6 +37,15 @@ from ..errors import DecodeError, JwtDecodeError, MalformedTokenError
 
 __all__ = ["GENERATE", "ArgumentTypeError", "Jwt", "JwtDecodeError", "Nbf"]
 
+#: The JWS algorithm names (RFC 7518 section 3.1): a refused algorithm is
+#: named in its message only when it is one of these, never when it could
+#: be anything else, a key given to the wrong argument included
+#: (docs/security.md, "Sids").
+_JWS_ALGORITHMS: Final = frozenset({
+    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512",
+    "PS256", "PS384", "PS512", "none",
+})  # fmt: skip
+
 
 class _Generate(enum.Enum):
     """The type of :data:`GENERATE`."""
@@ -306,9 +315,14 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
         name = self.ALGORITHM if value is None else value
         if not isinstance(name, str):
             raise TypeError(f"algorithm must be str or None, not {type(name).__name__}")
+        name = str.__str__(name)  # by value: a subclass's __eq__ or __repr__ never runs
         if name != "HS256":
+            shown = (
+                repr(name) if name in _JWS_ALGORITHMS
+                else f"a value of {len(name)} characters (not shown)"
+            )
             raise ValueError(
-                f"algorithm must be 'HS256', not {name!r}: twilio-trcap's C core signs "
+                f"algorithm must be 'HS256', not {shown}: twilio-trcap's C core signs "
                 "and verifies HMAC-SHA256 only (docs/migration.md)"
             )
         self._algorithm = name

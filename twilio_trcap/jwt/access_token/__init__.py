@@ -17,6 +17,8 @@ from typing import Any, ClassVar, Final, Protocol, Self, cast
 
 from ... import _core
 from ..._checks import (
+    ACCOUNT_PREFIX,
+    SIGNING_KEY_PREFIX,
     check_optional_text,
     check_sid,
     check_text,
@@ -138,8 +140,9 @@ class AccessToken(Jwt):
     :raises TypeError: a sid, identity or region is not a str, the secret
         neither str nor bytes, a time not an int.
     :raises ValueError: a sid has the wrong prefix or holds anything but
-        ASCII letters and digits (docs/security.md); a sid, the secret, the
-        identity or the region is empty; `ttl` is negative.
+        ASCII letters and digits (docs/security.md: the message never shows
+        the value); a sid, the secret, the identity or the region is empty;
+        `ttl` is negative.
     :raises OverflowError: `nbf` or `valid_until` does not fit a signed
         64-bit int.
 
@@ -224,7 +227,7 @@ class AccessToken(Jwt):
 
     @account_sid.setter
     def account_sid(self, value: str) -> None:
-        self._account_sid = check_sid(value, "account_sid", ("AC",))
+        self._account_sid = check_sid(value, "account_sid", (ACCOUNT_PREFIX,))
         self._sub_json = b',"sub":"' + self._account_sid.encode() + b'"}'
 
     @property
@@ -234,7 +237,7 @@ class AccessToken(Jwt):
 
     @signing_key_sid.setter
     def signing_key_sid(self, value: str) -> None:
-        self._signing_key_sid = check_sid(value, "signing_key_sid", ("SK",))
+        self._signing_key_sid = check_sid(value, "signing_key_sid", (SIGNING_KEY_PREFIX,))
         self._iss_json = b',"iss":"' + self._signing_key_sid.encode() + b'","exp":'
         # A decoded token's jti names the key it was signed with: a new key
         # sid gets a new jti, as iss gets the new sid.

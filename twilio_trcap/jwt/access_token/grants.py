@@ -17,7 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
-from ..._checks import check_flag, check_optional_text, check_sid
+from ..._checks import (
+    WORKER_PREFIX,
+    WORKSPACE_PREFIX,
+    check_flag,
+    check_optional_text,
+    check_sid,
+)
 from . import AccessTokenGrant
 
 __all__ = [
@@ -255,7 +261,8 @@ class TaskRouterGrant(_Grant):
     :param role: the role, or ``None``.
     :raises TypeError: an argument is neither a str nor None.
     :raises ValueError: an argument is empty, or a sid has the wrong prefix
-        or holds anything but ASCII letters and digits (docs/security.md).
+        or holds anything but ASCII letters and digits (docs/security.md:
+        the message never shows the value).
 
     The grant carries the arguments that are not ``None``, in this order:
     ``workspace_sid``, ``worker_sid``, ``role``.
@@ -264,8 +271,8 @@ class TaskRouterGrant(_Grant):
     __slots__ = ("workspace_sid", "worker_sid", "role")
     KEY: ClassVar[str] = "task_router"
     _CHECKS: ClassVar[dict[str, _Check]] = {
-        "workspace_sid": _sid("WS"),
-        "worker_sid": _sid("WK"),
+        "workspace_sid": _sid(WORKSPACE_PREFIX),
+        "worker_sid": _sid(WORKER_PREFIX),
         "role": check_optional_text,
     }
 

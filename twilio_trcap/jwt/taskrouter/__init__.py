@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Self, TypedDict, Unpack, cast
 
 from ..._capability import ChannelCapability, PolicyMethods
-from ..._checks import check_flag, check_sid, check_text
+from ..._checks import CHANNEL_PREFIXES, check_flag, check_sid, check_text
 from ..._payload import (
     ACCOUNT,
     BASE_WS_URL,
@@ -83,8 +83,8 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
         bytes, a time not an int, an ``allow_*`` flag not a bool, or an
         unknown keyword is given (twilio ignored unknown keywords).
     :raises ValueError: a sid is empty, has the wrong prefix or holds
-        anything but ASCII letters and digits (docs/security.md), the auth
-        token is empty, `ttl` is negative.
+        anything but ASCII letters and digits (docs/security.md: the message
+        never shows the value), the auth token is empty, `ttl` is negative.
     :raises OverflowError: `nbf` or `valid_until` does not fit a signed
         64-bit int.
 
@@ -236,7 +236,7 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
             url = EVENTS_URL
         else:
             # Another channel: its sid (ASCII letters and digits) as text.
-            channel = check_sid(channel_id, "channel_id", ("WK", "WQ", "WS"))
+            channel = check_sid(channel_id, "channel_id", CHANNEL_PREFIXES)
             url = (BASE_WS_URL, b"/", ACCOUNT, b"/", channel.encode())
         self._grant(url, "GET")
         self._grant(url, "POST")
@@ -308,4 +308,5 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
         for kind in (WorkerCapabilityToken, TaskQueueCapabilityToken, WorkspaceCapabilityToken):
             if issubclass(kind, cls) and channel.startswith(kind.CHANNEL_PREFIX):
                 return cast("type[Self]", kind)
-        raise ValueError(f"channel {channel!r} is not the channel of a {cls.__name__}")
+        # The claim is not shown: only the prefixes of the table are.
+        raise ValueError(f"the channel claim is not the channel of a {cls.__name__}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Unpack
 
+from ..._checks import TASK_QUEUE_PREFIX, WORKER_PREFIX, WORKSPACE_PREFIX
 from ..._payload import ACTIVITIES_URL, ALL_TASKS_URL, WORKER_RESERVATIONS_URL, WORKER_URL
 from . import CapabilityOptions, TaskRouterCapabilityToken
 
@@ -57,7 +58,7 @@ class WorkerCapabilityToken(TaskRouterCapabilityToken):
 
     __slots__ = ()
 
-    CHANNEL_PREFIX: ClassVar[str] = "WK"
+    CHANNEL_PREFIX: ClassVar[str] = WORKER_PREFIX
     _FLAGS: ClassVar[dict[str, bool]] = {
         **TaskRouterCapabilityToken._FLAGS,
         "allow_fetch_activities": True,
@@ -123,7 +124,7 @@ class TaskQueueCapabilityToken(TaskRouterCapabilityToken):
 
     __slots__ = ()
 
-    CHANNEL_PREFIX: ClassVar[str] = "WQ"
+    CHANNEL_PREFIX: ClassVar[str] = TASK_QUEUE_PREFIX
 
     def __init__(
         self,
@@ -159,7 +160,7 @@ class WorkspaceCapabilityToken(TaskRouterCapabilityToken):
 
     __slots__ = ()
 
-    CHANNEL_PREFIX: ClassVar[str] = "WS"
+    CHANNEL_PREFIX: ClassVar[str] = WORKSPACE_PREFIX
 
     def __init__(
         self,
