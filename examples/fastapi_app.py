@@ -4,6 +4,9 @@
     export AGENT_USERS='{"alice": {"password": "...", "worker_sid": "WK..."}}'
     uvicorn --app-dir examples fastapi_app:app --host 127.0.0.1 --port 8000
 
+Installing (twilio-trcap is not on the package index yet), and the curl
+command that fetches a token: docs/recipes/fastapi.md.
+
 GET /token, with the user's credentials (HTTP Basic here, as a stand-in
 for your authentication dependency), answers {"token": ..., "expires_at":
 ..., "expires_in": ...} (the token's exp, and its lifetime in seconds) for

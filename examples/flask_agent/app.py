@@ -5,6 +5,9 @@
     export AGENT_USERS='{"alice": {"password": "...", "worker_sid": "WK..."}}'
     gunicorn --chdir examples/flask_agent --workers 2 --bind 127.0.0.1:8000 'app:create_app()'
 
+Installing (twilio-trcap is not on the package index yet), and the curl
+commands that sign in and fetch a token: docs/recipes/flask.md.
+
 GET /token answers {"token": ..., "expires_at": ..., "expires_in": ...}
 (the token's exp, and its lifetime in seconds) for the worker of the
 session, never for a sid named in the request: whoever chooses the sid acts

@@ -6,6 +6,10 @@ sid the server put in the session at sign-in; a sid in the request is never
 read.  With django.contrib.auth, keep the sid on the user (a profile field)
 and read ``request.user`` instead: the rule is the same, the server decides
 whose token it is.
+
+Installing (twilio-trcap is not on the package index yet), and the curl
+commands that sign in (with the CSRF token) and fetch a token:
+docs/recipes/django.md.
 """
 
 from __future__ import annotations
