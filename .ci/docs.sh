@@ -14,6 +14,16 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # sphinx-build, not `python -m sphinx`, for the reason .ci/browser.sh gives.
 sphinx-build -W --keep-going -q -b html docs "$out/html"
-notebook=$(ls "$out"/html/_downloads/*/jupyter.ipynb)
-python tests/run_notebook.py "$notebook" "$notebook"
-echo "docs built: $(find "$out/html" -name '*.html' | wc -l) pages, warnings as errors"
+python tests/run_notebook.py --site "$out/html"
+# The site names no private class (docs/conf.py shows a class's public
+# ancestors as its bases): the classes of the private modules that public
+# ones derive from, and the grants' private base.
+private=$(python -c '
+import inspect, twilio_trcap._capability as c, twilio_trcap._html as h
+names = {n for m in (c, h) for n, v in vars(m).items() if inspect.isclass(v) and v.__module__ == m.__name__}
+print("|".join(sorted(names | {"_Grant"})))')
+if grep -rnowE --include='*.html' "$private" "$out/html"; then
+    echo "the docs site names a private class (above): $private" >&2
+    exit 1
+fi
+echo "docs built: $(find "$out/html" -name '*.html' | wc -l) pages, warnings as errors, no private class named"

@@ -9,6 +9,8 @@ Furo, a clean theme with no JavaScript framework of its own.
 
 from __future__ import annotations
 
+import sys
+
 import twilio_trcap
 
 project = "twilio-trcap"
@@ -33,10 +35,38 @@ autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 
 
+def _is_public(cls: type) -> bool:
+    """A class a user can import by a public name: its module path has no
+    part starting with an underscore (twilio_trcap._core, ._capability,
+    ._html) and its name is public there (no underscore, in ``__all__``)."""
+    module = getattr(cls, "__module__", "") or ""
+    name = cls.__qualname__
+    if cls is object or module == "builtins":
+        return True
+    if any(part.startswith("_") for part in module.split(".")) or name.startswith("_"):
+        return False
+    exported = getattr(sys.modules.get(module), "__all__", None)
+    return exported is None or name in exported
+
+
 def _public_bases(app: object, name: str, obj: object, options: object, bases: list) -> None:
-    """Leaves the compiled core's private types (twilio_trcap._core: the
-    base that implements TaskRouterCapability's hot path) out of "Bases"."""
-    bases[:] = [base for base in bases if getattr(base, "__module__", "") != "twilio_trcap._core"]
+    """Shows a class's public ancestors in "Bases": a private base (the
+    compiled core's types, the shared mixins of twilio_trcap._capability and
+    ._html, grants' _Grant) is replaced by its own bases, until each is a
+    public class or ``object``.  The reference page names only what a user
+    can import; .ci/docs.sh checks the built site for the private names."""
+    shown: list = []
+    pending = list(bases)
+    while pending:
+        base = pending.pop(0)
+        if not isinstance(base, type) or _is_public(base):
+            if base not in shown:
+                shown.append(base)
+        else:
+            pending[:0] = list(base.__bases__)
+    if len(shown) > 1 and object in shown:
+        shown.remove(object)
+    bases[:] = shown
 
 
 def setup(app: object) -> None:

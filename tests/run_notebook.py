@@ -1,6 +1,7 @@
 """Runs a notebook with nbclient and an ipykernel kernel: used by
-tests/test_notebook.py and by .ci/docs.sh (``python tests/run_notebook.py
-IN.ipynb OUT.ipynb``).
+tests/test_notebook.py, and by .ci/docs.sh and .readthedocs.yaml, which
+execute the built site's download of it in place (``python
+tests/run_notebook.py --site HTML_DIR``; ``IN.ipynb OUT.ipynb`` otherwise).
 
 The kernel runs in a scratch folder (so that it imports the installed
 package, not the checkout's twilio_trcap/, which may have no compiled core)
@@ -34,7 +35,12 @@ def execute(path: Path) -> nbformat.NotebookNode:
 
 
 if __name__ == "__main__":
-    source, target = sys.argv[1:3]
+    if sys.argv[1] == "--site":
+        # Sphinx copies the notebook to _downloads/<hash>/jupyter.ipynb.
+        (source,) = [str(path) for path in Path(sys.argv[2]).glob("_downloads/*/jupyter.ipynb")]
+        target = source
+    else:
+        source, target = sys.argv[1:3]
     executed = execute(Path(source))
     nbformat.write(executed, target)
     views = sum("text/html" in out.get("data", {}) for cell in executed.cells

@@ -169,7 +169,33 @@ def test_readme_links_work_off_the_repository() -> None:
         assert (ROOT / link.removeprefix(f"{REPOSITORY}/blob/main/")).is_file(), link
     urls = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["urls"]
     assert urls["Source"] == REPOSITORY
-    assert all(url.startswith(REPOSITORY) for url in urls.values()), urls
+    assert urls["Documentation"] == DOCS_SITE
+    assert all(url.startswith(REPOSITORY) for name, url in urls.items() if name != "Documentation"), urls
+
+
+DOCS_SITE = "https://twilio-trcap.readthedocs.io/"
+TEST_BLOCK = re.compile(r"<!-- test-command -->\n```sh\n(.*?)^```", re.S | re.M)
+
+
+def test_testing_page_quotes_the_readme_test_command_exactly() -> None:
+    (readme,) = TEST_BLOCK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+    (testing,) = TEST_BLOCK.findall((ROOT / "docs" / "testing.md").read_text(encoding="utf-8"))
+    assert testing == readme
+
+
+def test_links_to_the_docs_site_are_under_the_documentation_url() -> None:
+    # The site's address is written in pyproject.toml (the Documentation
+    # URL, checked above); every page that links into it uses that address.
+    site_link = re.compile(r"https://[a-z0-9-]+\.readthedocs\.io/[^)>\s`]*")
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    own = [link for path in pages for link in site_link.findall(path.read_text(encoding="utf-8"))
+           if "twilio-trcap" in link]
+    assert len(own) >= 4
+    for link in own:
+        assert link.startswith(DOCS_SITE), link
+        page = link.removeprefix(DOCS_SITE).removeprefix("en/latest/")
+        if page:
+            assert (ROOT / "docs" / page.replace(".html", ".md")).is_file(), link
 
 
 def _table_rows(text: str, heading: str) -> list[list[str]]:
