@@ -43,8 +43,13 @@ except ImportError as exc:  # no silent fallback: say what is missing and why
             else f": {exc}"
         )
     ) from exc
+from typing import TYPE_CHECKING
+
 from ._version import __version__
-from .check import Decision
+
+# The submodule twilio_trcap.decode shares its name with the function
+# decode: imported here, before any other module can import the submodule
+# and leave the package's ``decode`` naming the module.
 from .decode import DecodedToken, decode, decode_token
 from .errors import (
     DecodeError,
@@ -58,6 +63,10 @@ from .errors import (
 )
 from .policy import OPTIONAL, REQUIRED, Policy, PolicyList
 from .task_router import TaskRouterCapability, make_policy
+
+if TYPE_CHECKING:
+    from . import check
+    from .check import Decision
 
 #: Which implementation mints tokens: always the compiled core (there is no
 #: pure-Python fallback; an install without it fails at import).
@@ -85,6 +94,34 @@ def forget_keys() -> None:
     keep working; the next use of a key prepares it again.
     """
     _core.forget_keys()
+
+
+# Names whose modules load on first use (PEP 562), so that ``import
+# twilio_trcap`` loads what minting needs and no more: the policy model
+# (twilio_trcap.check, with dataclasses and urllib.parse), as the public name
+# Decision and as the submodule ``twilio_trcap.check`` that this package's
+# import used to load.  The HTML views (twilio_trcap._html) load on the
+# first ``_repr_html_``, the CLI (twilio_trcap.cli) when it runs.
+# docs/distribution.md, "Import time"; tests/test_light_import.py.
+_LAZY = {"Decision": "check", "check": "check"}
+
+if not TYPE_CHECKING:
+    # Hidden from type checkers: they see the imports under TYPE_CHECKING
+    # above, and a module __getattr__ would make them accept any name.
+    def __getattr__(name: str) -> object:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from importlib import import_module
+
+        loaded = import_module(f".{module}", __name__)
+        value = loaded if name == module else getattr(loaded, name)
+        globals()[name] = value  # found directly from now on
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 __all__ = [

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, NoReturn
 
 from . import _core
 from ._checks import ACCOUNT_PREFIX, WORKSPACE_PREFIX, check_fields
-from ._html import HtmlRepr
+from ._mixins import Checkable, HtmlRepr
 from ._payload import (
     ACCOUNT,
     CHANNEL,
@@ -26,7 +26,6 @@ from ._payload import (
     allow,
     url_text,
 )
-from .check import Checkable
 from .policy import Policy, PolicyList
 
 __all__ = ["ChannelCapability", "FieldsCapability", "KeyHolder", "PolicyMethods"]

@@ -13,6 +13,9 @@ shared and rendered on the web).  A capability object's claims are those of
 a token minted now; that token is decoded here and dropped, never printed.
 Every piece of text goes through :func:`html.escape`, so a URL or a filter
 name holding ``<script>`` is shown as text.
+
+:class:`HtmlRepr` itself lives in ``twilio_trcap._mixins`` and imports this
+module on its first call: ``import twilio_trcap`` does not load the renderer.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+from ._mixins import HtmlRepr
 
 if TYPE_CHECKING:
     from .check import Decision
@@ -39,18 +44,6 @@ _STYLE = (
     "<style>.trcap td,.trcap th{text-align:left;vertical-align:top;padding:2px 8px}"
     ".trcap code{white-space:pre-wrap}.trcap .deny{color:#b00}.trcap .allow{color:#070}</style>"
 )
-
-
-class HtmlRepr:
-    """Adds ``_repr_html_`` (Jupyter's rich display) to a class; the work
-    is done by :func:`to_html`."""
-
-    __slots__ = ()
-
-    def _repr_html_(self) -> str:
-        """An HTML table of this object, for Jupyter: claims, policies, and
-        for a decision the deciding policy; never a key or signed token."""
-        return to_html(self)
 
 
 def _duration(seconds: float) -> str:
@@ -162,7 +155,8 @@ def to_html(obj: object) -> str:
 
     :raises TypeError: `obj` is of no class this module renders.
     """
-    # Imported here: those modules import this one for HtmlRepr.
+    # Imported here: the policy model is loaded on first use, and decode
+    # imports the mixins that import this module.
     from .check import Decision
     from .decode import DecodedToken, decode_token
 

@@ -38,15 +38,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 import functools
 import re
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Union
 from urllib.parse import parse_qsl
 
 from ._checks import exact_str
-from ._html import HtmlRepr
+# Checkable (allows and explain as methods) is defined with the mixins that
+# load this module on first use, so that a token class has them without
+# importing it; it is re-exported here, where it is documented.
+from ._mixins import Checkable, HtmlRepr
 from .policy import Policy
-
-if TYPE_CHECKING:
-    from collections.abc import Sequence
 
 __all__ = ["Checkable", "Decision", "Params", "Request", "allows", "check_policy_url", "explain"]
 
@@ -419,37 +419,3 @@ def allows(
 ) -> bool:
     """``True`` if `policies` allow the request (see :func:`explain`)."""
     return explain(policies, method, url, query, post).allowed
-
-
-class Checkable(HtmlRepr):
-    """Adds :meth:`allows` and :meth:`explain` to a class with a
-    ``policies`` attribute (a sequence of :class:`Policy`)."""
-
-    __slots__ = ()
-
-    if TYPE_CHECKING:
-        @property
-        def policies(self) -> Sequence[Policy]: ...
-
-    def allows(self, method: str, url: str, query: Params = None, post: Params = None) -> bool:
-        """``True`` if this token's policies allow the request, in the
-        local model of ``docs/policies.md`` (not Twilio's server).
-
-        :raises TypeError: an argument has the wrong type.
-        :raises ValueError: an empty method or URL, a method that is not an
-            RFC 9110 token, or a URL the model refuses (docs/policies.md).
-        """
-        return explain(self.policies, method, url, query, post).allowed
-
-    def explain(self, method: str, url: str, query: Params = None, post: Params = None) -> Decision:
-        """The :class:`Decision` for the request: allowed or not, the
-        deciding policy and why (local model, ``docs/policies.md``).  A
-        deny whose URL a server could read in more than one way denies
-        every request of its method, and the reason names it and the rule
-        its URL breaks (see :func:`explain`).
-
-        :raises TypeError: an argument has the wrong type.
-        :raises ValueError: an empty method or URL, a method that is not an
-            RFC 9110 token, or a URL the model refuses (docs/policies.md).
-        """
-        return explain(self.policies, method, url, query, post)

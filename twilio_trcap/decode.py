@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from . import _core
 from ._checks import check_key
-from .check import Checkable
+from ._mixins import Checkable
 from .errors import ExpiredTokenError, MalformedTokenError, NotYetValidError
 from .policy import Policy
+
+if TYPE_CHECKING:
+    from datetime import timedelta
 
 __all__ = [
     "DEFAULT_ALGORITHMS",
@@ -71,9 +73,13 @@ def _algorithms(algorithms: object) -> tuple[str, ...]:
 
 
 def _seconds(value: object, name: str) -> float | int:
-    if isinstance(value, timedelta) and name == "leeway":
-        return value.total_seconds()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
+        # datetime is imported here, not with the package (a timedelta is
+        # never an int or a float).
+        from datetime import timedelta
+
+        if isinstance(value, timedelta) and name == "leeway":
+            return value.total_seconds()
         raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(f"{name} must be a finite number of seconds")
