@@ -177,7 +177,7 @@ def test_from_jwt_refuses_what_an_access_token_does_not_write(frozen_twilio: int
     [
         (lambda: AccessToken(None, KEY_SID, SECRET), TypeError, "^account_sid must be str"),  # type: ignore[arg-type]
         (lambda: AccessToken(ACCOUNT, ACCOUNT, SECRET), ValueError, "^signing_key_sid must start with 'SK'"),
-        (lambda: AccessToken(ACCOUNT, KEY_SID, None), TypeError, "^secret must be str or bytes"),  # type: ignore[arg-type]
+        (lambda: AccessToken(ACCOUNT, KEY_SID, None), TypeError, "^secret must be str, bytes or Key"),  # type: ignore[arg-type]
         (lambda: AccessToken(ACCOUNT, KEY_SID, b""), ValueError, "^secret must not be empty$"),
         (lambda: AccessToken(ACCOUNT, KEY_SID, SECRET, [object()]), TypeError, "^grant must be an AccessTokenGrant"),  # type: ignore[list-item]
         (lambda: AccessToken(ACCOUNT, KEY_SID, SECRET, identity=""), ValueError, "^identity must not be empty$"),

@@ -44,12 +44,12 @@ def test_a_tiny_run_prints_every_table_and_target() -> None:
             assert row.split("|")[4].strip() in ("met", "**not met**")
     assert "not measured (--no-twilio4)" in out
     # The bound under the 256-worker row is measured in the same run, and
-    # the report says what it is; the fresh request with a key the cache
-    # does not hold has its row.
+    # the report says what it is; the fresh request with a Key prepared
+    # once has its row.
     shape_row = next(row for row in rows if "a stdlib call of the same shape" in row)
     assert "not measured" not in shape_row
     assert "Two threads of a stdlib-only call shaped like" in out
-    assert "with a key the key cache does not hold" in out
+    assert "with a `Key` prepared once instead of the auth token" in out
     # The C floor and the machine's two-thread ceiling were built and timed.
     for label in ("| C: HMAC-SHA256 over the same", "| C: the same in 2 threads"):
         floor = next(line for line in out.splitlines() if line.startswith(label))

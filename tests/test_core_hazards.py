@@ -97,7 +97,7 @@ def test_mint_each_tokens_are_unreachable_while_written() -> None:
 def test_a_refused_signature_leaves_no_correct_mac_in_memory() -> None:
     # After the outer hash, SHA-256's state words are the MAC.  Verifying a
     # forged token must not leave the correct MAC for it behind in the
-    # module's scratch context.  The MAC is computed in a child process, so
+    # check's MAC context.  The MAC is computed in a child process, so
     # this one only learns a hash of it to search for.
     key = b"s3cret-key-0123456789abcdef012345"
     header = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")

@@ -184,7 +184,7 @@ def test_token_of_the_wrong_type(token: object) -> None:
 
 @pytest.mark.parametrize("key", [None, 1, bytearray(b"k"), memoryview(b"k")])
 def test_key_of_the_wrong_type(key: object) -> None:
-    with pytest.raises(TypeError, match="^key must be str or bytes"):
+    with pytest.raises(TypeError, match="^key must be str, bytes or Key"):
         decode("a.b.c", key)  # type: ignore[arg-type]
 
 

@@ -758,7 +758,7 @@ def test_str_and_int_subclasses_are_read_by_value_without_their_dunders() -> Non
     value = [HostileStr("sid\u00e9"), HostileInt(7), {"k": HostileStr("v")}]
     plain = ["sid\u00e9", 7, {"k": "v"}]
     assert _core.json_value(value, "v") == dumps(plain)
-    assert _core.json_string(HostileStr("a\"b")) == dumps('a"b')
+    assert _core.json_value(HostileStr("a\"b"), "v") == dumps('a"b')
     key = _core.Key.prepare(HostileStr("k" * 32), "key")
     layout = _core.Template((b'{"s":"', 0, b'","i":', 1, b',"n":', "tail", b"}"))
     minter = _core.Minter.create(key, (HostileStr("WK1"), HostileInt(5)), layout, ())

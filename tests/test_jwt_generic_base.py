@@ -112,7 +112,7 @@ def test_bad_values_are_refused_on_set_too() -> None:
         ("issuer", None, TypeError, "^issuer must be str"),
         ("subject", 5, TypeError, "^subject must be str or None"),
         ("secret_key", "", ValueError, "^secret_key must not be empty"),
-        ("secret_key", 5, TypeError, "^secret_key must be str or bytes"),
+        ("secret_key", 5, TypeError, "^secret_key must be str, bytes or Key"),
         ("algorithm", "HS512", ValueError, "^algorithm must be 'HS256', not 'HS512'"),
         ("algorithm", 256, TypeError, "^algorithm must be str or None"),
     ):

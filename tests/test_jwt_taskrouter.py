@@ -290,7 +290,7 @@ def test_the_base_class_cannot_be_made() -> None:
         ({"account_sid": "XX1"}, ValueError, r"^account_sid must start with 'AC', .* \(value not shown\)$"),
         ({"workspace_sid": ""}, ValueError, "^workspace_sid must not be empty$"),
         ({"worker_sid": "WQ1"}, ValueError, r"^worker_sid must start with 'WK', .* \(value not shown\)$"),
-        ({"auth_token": None}, TypeError, "^auth_token must be str or bytes"),
+        ({"auth_token": None}, TypeError, "^auth_token must be str, bytes or Key"),
         ({"auth_token": ""}, ValueError, "^auth_token must not be empty$"),
         ({"ttl": -1}, ValueError, "^ttl must be zero or more seconds"),
         ({"ttl": 1.5}, TypeError, "^ttl must be an int"),

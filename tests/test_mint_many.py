@@ -167,7 +167,7 @@ def test_threads_minting_shifts_at_once() -> None:
         ({"base_url": 1}, TypeError, "^base_url must be str, not int$"),
         ({"base_ws_url": ""}, ValueError, "^base_ws_url must not be empty$"),
         ({"auth_token": ""}, ValueError, "^auth_token must not be empty$"),
-        ({"auth_token": 3}, TypeError, "^auth_token must be str or bytes, not int$"),
+        ({"auth_token": 3}, TypeError, "^auth_token must be str, bytes or Key, not int$"),
         ({"auth_token": "k\ud800"}, ValueError, "^auth_token contains a lone surrogate"),
     ],
 )

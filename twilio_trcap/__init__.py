@@ -68,32 +68,12 @@ if TYPE_CHECKING:
     from . import check
     from .check import Decision
 
-#: Which implementation mints tokens: always the compiled core (there is no
-#: pure-Python fallback; an install without it fails at import).
-backend = "c"
+#: An auth token or API key secret prepared once (HMAC-SHA256 states):
+#: accepted wherever a key is; see docs/security.md, "Preparing a key once".
+Key = _core.Key
 
 #: The OpenSSL version the core runs with.
 openssl_version: str = _core.openssl_version
-
-
-def forget_keys() -> None:
-    """Lets go of the keys the core keeps prepared for re-use.
-
-    Preparing an HMAC-SHA256 key costs a fresh request about a tenth of its
-    time, and every Worker of an account shares one auth token, so the core
-    keeps the prepared keys of the last eight distinct keys it was given
-    (auth tokens, API key secrets, decoding keys) and gives a key used again
-    its prepared form back.  It keeps them as OpenSSL's SHA-256 states after
-    the key blocks, found by a keyed fingerprint, never as the key itself;
-    see docs/security.md, "The auth token".
-
-    ``forget_keys()`` empties that cache: the states of a key no live object
-    uses are wiped now rather than when newer keys push them out.  Call it
-    after rotating a secret, or before handing the process to code that
-    should not find the old key's states in memory.  Objects made before
-    keep working; the next use of a key prepares it again.
-    """
-    _core.forget_keys()
 
 
 # Names whose modules load on first use (PEP 562), so that ``import
@@ -133,6 +113,7 @@ __all__ = [
     "ExpiredTokenError",
     "InvalidSignatureError",
     "JwtDecodeError",
+    "Key",
     "MalformedTokenError",
     "NotYetValidError",
     "Policy",
@@ -141,10 +122,8 @@ __all__ = [
     "TrcapError",
     "UnsupportedAlgorithmError",
     "__version__",
-    "backend",
     "decode",
     "decode_token",
-    "forget_keys",
     "make_policy",
     "openssl_version",
 ]

@@ -7,7 +7,7 @@ token can carry an OverflowError.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TypeAlias
 
 from . import _core
 
@@ -44,21 +44,27 @@ check_text: Final = _core.check_text
 check_fields: Final = _core.check_fields
 
 
-def check_key(value: object, name: str) -> str | bytes:
-    """`value` as a non-empty exact str or bytes key, or the error naming
-    `name`.  A subclass is copied by its base type's own slot, so that
-    none of its methods runs later.
+#: What every argument that takes a key (auth token, API key secret,
+#: decoding key) accepts: the secret, or a :class:`twilio_trcap.Key`
+#: prepared from it.
+KeyLike: TypeAlias = "str | bytes | _core.Key"
+
+
+def check_key(value: object, name: str) -> KeyLike:
+    """`value` as a Key, or a non-empty exact str or bytes key, or the error
+    naming `name`.  A subclass is copied by its base type's own slot, so
+    that none of its methods runs later.
 
     The key itself never appears in a message.
     """
-    if type(value) is bytes or type(value) is str:
-        key: str | bytes = value
+    if type(value) is bytes or type(value) is str or type(value) is _core.Key:
+        key: KeyLike = value
     elif isinstance(value, bytes):
         key = bytes.__bytes__(value)
     elif isinstance(value, str):
         key = str.__str__(value)
     else:
-        raise TypeError(f"{name} must be str or bytes, not {type(value).__name__}")
+        raise TypeError(f"{name} must be str, bytes or Key, not {type(value).__name__}")
     if not key:
         raise ValueError(f"{name} must not be empty")
     return key

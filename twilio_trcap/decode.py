@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from . import _core
-from ._checks import check_key
+from ._checks import KeyLike, check_key
 from ._mixins import Checkable
 from .errors import ExpiredTokenError, MalformedTokenError, NotYetValidError
 from .policy import Policy
@@ -155,7 +155,7 @@ def _json_type(value: object) -> str:
 
 def decode(
     token: str | bytes,
-    key: str | bytes,
+    key: KeyLike,
     *,
     algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
     leeway: float | timedelta = 0,
@@ -167,7 +167,7 @@ def decode(
     and valid now.
 
     :param token: the token (a str of ASCII characters, or bytes).
-    :param key: the HS256 key: a str (its UTF-8 is the key) or bytes; for a
+    :param key: the HS256 key: a str (its UTF-8 is the key), bytes or a Key; for a
         Twilio token, the account's auth token or the API key's secret.
     :param algorithms: the ``alg`` values accepted; only HS256 can be
         verified, and ``none`` is refused whatever is given here.
@@ -202,7 +202,7 @@ def decode(
 
 def decode_token(
     token: str | bytes,
-    key: str | bytes | None,
+    key: KeyLike | None,
     *,
     algorithms: Iterable[str] = DEFAULT_ALGORITHMS,
     leeway: float | timedelta = 0,

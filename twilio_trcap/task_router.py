@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Final
 from . import _core
 from ._capability import FieldsCapability
 from ._checks import (
+    KeyLike,
     ACCOUNT_PREFIX,
     WORKER_PREFIX,
     WORKSPACE_PREFIX,
@@ -121,12 +122,12 @@ class TaskRouterCapability(FieldsCapability, _core.Capability):
     :param account_sid: the account the token is for (the ``iss`` claim):
         ``AC...``.
     :type account_sid: str
-    :param auth_token: the account's auth token (str or bytes): the HS256
-        key.  It is kept only inside the C core, as OpenSSL's prepared
-        states, never shown by ``repr``, ``str`` or an exception, and wiped
-        once no object uses it and it has left the cache of the eight keys
-        prepared last (see :func:`twilio_trcap.forget_keys`).
-    :type auth_token: str | bytes
+    :param auth_token: the account's auth token (str or bytes), the HS256
+        key, or a :class:`twilio_trcap.Key` prepared from it.  It is kept
+        only inside the C core, as OpenSSL's prepared states, never shown
+        by ``repr``, ``str`` or an exception, and wiped once no object uses
+        it (a ``Key`` you hold keeps them: see its trade-off).
+    :type auth_token: str | bytes | Key
     :param workspace_sid: the Workspace the Worker belongs to: ``WS...``.
     :type workspace_sid: str
     :param worker_sid: the Worker the token is for: ``WK...``.
@@ -204,7 +205,7 @@ class TaskRouterCapability(FieldsCapability, _core.Capability):
     def mint_many(
         cls,
         account_sid: str,
-        auth_token: str | bytes,
+        auth_token: KeyLike,
         workspace_sid: str,
         worker_sids: Iterable[str],
         *,

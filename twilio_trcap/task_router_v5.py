@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Final
 
 from ._capability import ChannelCapability
 from ._checks import (
+    KeyLike,
     CHANNEL_PREFIXES,
     TASK_QUEUE_PREFIX,
     WORKER_PREFIX,
@@ -67,7 +68,7 @@ class TaskRouterCapability(ChannelCapability):
     Workspace channel, as twilio 5.3 to 5.7 made it.
 
     :param account_sid: the account (``AC...``): the ``iss`` claim.
-    :param auth_token: the account's auth token (str or bytes), the HS256
+    :param auth_token: the account's auth token (str or bytes, or a Key), the HS256
         key; kept only inside the C core, never shown.
     :param workspace_sid: the Workspace (``WS...``).
     :param channel_id: the channel: a Worker (``WK...``), a TaskQueue
@@ -93,7 +94,7 @@ class TaskRouterCapability(ChannelCapability):
     _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = CHANNEL_PREFIXES
 
     def __init__(
-        self, account_sid: str, auth_token: str | bytes, workspace_sid: str, channel_id: str
+        self, account_sid: str, auth_token: KeyLike, workspace_sid: str, channel_id: str
     ) -> None:
         self._setup(account_sid, auth_token, workspace_sid, channel_id, "channel_id")
 
@@ -268,7 +269,7 @@ class TaskRouterWorkerCapability(TaskRouterCapability):
     made it.
 
     :param account_sid: the account (``AC...``).
-    :param auth_token: the account's auth token (str or bytes).
+    :param auth_token: the account's auth token (str or bytes, or a Key).
     :param workspace_sid: the Workspace (``WS...``).
     :param worker_sid: the Worker (``WK...``).
     :raises TypeError: a sid is not a str; the auth token is neither str
@@ -287,7 +288,7 @@ class TaskRouterWorkerCapability(TaskRouterCapability):
     _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = (WORKER_PREFIX,)
 
     def __init__(
-        self, account_sid: str, auth_token: str | bytes, workspace_sid: str, worker_sid: str
+        self, account_sid: str, auth_token: KeyLike, workspace_sid: str, worker_sid: str
     ) -> None:
         self._setup(account_sid, auth_token, workspace_sid, worker_sid, "worker_sid")
 
@@ -334,7 +335,7 @@ class TaskRouterTaskQueueCapability(TaskRouterCapability):
     it.
 
     :param account_sid: the account (``AC...``).
-    :param auth_token: the account's auth token (str or bytes).
+    :param auth_token: the account's auth token (str or bytes, or a Key).
     :param workspace_sid: the Workspace (``WS...``).
     :param channel_id: the TaskQueue (``WQ...``).
     :raises TypeError: a sid is not a str; the auth token is neither str
@@ -356,7 +357,7 @@ class TaskRouterWorkspaceCapability(TaskRouterCapability):
     """The capability token of a Workspace, as twilio 5.x made it.
 
     :param account_sid: the account (``AC...``).
-    :param auth_token: the account's auth token (str or bytes).
+    :param auth_token: the account's auth token (str or bytes, or a Key).
     :param workspace_sid: the Workspace (``WS...``), also the channel.
     :raises TypeError: a sid is not a str; the auth token is neither str
         nor bytes.
@@ -372,5 +373,5 @@ class TaskRouterWorkspaceCapability(TaskRouterCapability):
 
     _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = (WORKSPACE_PREFIX,)
 
-    def __init__(self, account_sid: str, auth_token: str | bytes, workspace_sid: str) -> None:
+    def __init__(self, account_sid: str, auth_token: KeyLike, workspace_sid: str) -> None:
         self._setup(account_sid, auth_token, workspace_sid, workspace_sid, "workspace_sid")

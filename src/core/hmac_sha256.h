@@ -25,12 +25,12 @@
  * (crypto/evp/digest.c: EVP_MD_CTX_copy_ex, evp_md_init_internal; 3.1
  * re-initialises in place, 3.5 copies in place with the provider's
  * copyctx).  A MAC loads two states whatever the design, so a re-mint
- * makes two allocations; setting a key makes four.  Keeping the padded key
- * (K') instead and hashing its blocks at each MAC would save those four
- * for a key used once, but it would keep the key itself, not states
- * derived from it, in memory: not done.  A key used again is served
- * instead by the glue's key cache (src/glue/key.c), which keeps the
- * prepared states of the last few keys, found by a keyed fingerprint.
+ * makes two allocations (three with the running context, which the glue
+ * makes per MAC); setting a key makes four.  Keeping the padded key (K')
+ * instead and hashing its blocks at each MAC would save those four for a
+ * key used once, but it would keep the key itself, not states derived from
+ * it, in memory: not done.  A caller who uses a key again can hold its
+ * prepared states (the glue's Key, public as twilio_trcap.Key).
  *
  * OpenSSL holds the key material (the SHA-256 states after the key blocks,
  * which are as secret as the key) and wipes it when the context is freed:

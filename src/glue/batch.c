@@ -57,7 +57,7 @@ write_batch(batch *b, const unsigned char *header_b64, size_t header_b64_length,
             const trcap_hmac_key *key)
 {
     trcap_status st = TRCAP_OK;
-    EVP_MD_CTX *run = EVP_MD_CTX_new();  /* this call's own: the module's is the GIL's */
+    EVP_MD_CTX *run = EVP_MD_CTX_new();  /* this call's own, as every MAC's */
     size_t rendered_escaped = SIZE_MAX;  /* nothing rendered yet */
 
     if (run == NULL) {

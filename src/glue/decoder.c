@@ -450,7 +450,8 @@ token_bytes(module_state *state, PyObject *token, const unsigned char **p, size_
 const char trcap_py_decode_jws_doc[] = PyDoc_STR(
 "decode_jws(token, key, algorithms, /)\n--\n\n"
 "(header, claims): the two JSON objects of an HS256 JWS as new dicts,\n"
-"read strictly.  `key` (str as UTF-8, or bytes) verifies the signature;\n"
+"read strictly.  `key` (a Key, or str as UTF-8, or bytes) verifies the\n"
+"signature; "
 "None skips that step.  `algorithms` (a tuple of str) must hold the\n"
 "header's alg.  Raises MalformedTokenError, UnsupportedAlgorithmError or\n"
 "InvalidSignatureError (twilio_trcap.errors); time claims are not checked.");
@@ -466,6 +467,7 @@ trcap_py_decode_jws(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     trcap_error_detail detail = {NULL, 0, NULL};
     trcap_jws jws;
     PyObject *key = NULL;  /* the Key that checks the signature (key.c) */
+    EVP_MD_CTX *run = NULL;  /* the MAC context of that check */
     PyObject *header = NULL, *claims = NULL, *result = NULL;
     trcap_status st;
 
@@ -511,9 +513,11 @@ trcap_py_decode_jws(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (key == NULL) {
             goto error;
         }
-        /* No Python code runs from here to the check's end: the module's
-         * MAC context (mac_under_gil) is ours meanwhile. */
-        st = trcap_jws_verify_hs256(&((KeyObject *)key)->key, state->mac_under_gil, token, &jws);
+        run = trcap_py_new_mac_context();  /* this check's own */
+        if (run == NULL) {
+            goto error;
+        }
+        st = trcap_jws_verify_hs256(&((KeyObject *)key)->key, run, token, &jws);
         if (st == TRCAP_ERR_SIGNATURE) {
             PyErr_SetString(state->signature_error,
                             "the signature does not match: the token was signed with "
@@ -538,6 +542,7 @@ trcap_py_decode_jws(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     header = claims = NULL;
 
 error:
+    EVP_MD_CTX_free(run);  /* NULL-safe; left reset by the check */
     Py_XDECREF(key);
     if (scratch != stack_scratch) {
         PyMem_Free(scratch);

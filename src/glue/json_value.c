@@ -1,7 +1,7 @@
 /*
  * JSON of Python values, as json.dumps writes them (the section below says
- * exactly how), and the module functions that return it: json_string,
- * json_value and policy_json.
+ * exactly how), and the module functions that return it: json_value,
+ * policy_json and policy_template.
  */
 #include "minter.h"
 
@@ -334,26 +334,6 @@ buffer_to_bytes(trcap_buffer *b)
 /* ---------------------------------------------------------------------
  * Module functions
  */
-
-const char trcap_py_json_string_doc[] = PyDoc_STR(
-"json_string(text, /)\n--\n\n"
-"The JSON string literal of `text` as json.dumps writes it, as bytes.");
-
-PyObject *
-trcap_py_json_string(PyObject *Py_UNUSED(module), PyObject *text)
-{
-    trcap_buffer b = TRCAP_BUFFER_INIT;
-    PyObject *result = NULL;
-
-    if (trcap_py_check_str(text, "text") < 0 || append_json_string(&b, text, "text") < 0) {
-        goto error;
-    }
-    result = buffer_to_bytes(&b);
-
-error:
-    trcap_buffer_release(&b);
-    return result;
-}
 
 const char trcap_py_json_value_doc[] = PyDoc_STR(
 "json_value(value, name, sort_keys=False, /)\n--\n\n"

@@ -1,9 +1,9 @@
 /*
  * Keys: a key argument (str or bytes) as the bytes that key HMAC-SHA256,
- * copied only when it must be (non-ASCII text) and wiped then; the key
- * cache, which gives a key prepared lately its Key back; and the Key type
- * (minter.h), which a Minter holds, which signs whole payloads, mints
- * batches (batch.c) and checks the decoder's signatures.
+ * copied only when it must be (non-ASCII text) and wiped then; and the Key
+ * type (minter.h), public as twilio_trcap.Key, which a Minter holds, which
+ * signs whole payloads, mints batches (batch.c) and checks the decoder's
+ * signatures.
  */
 #include "minter.h"
 
@@ -54,7 +54,7 @@ key_bytes(PyObject *key, const char *name, const unsigned char **p, size_t *n,
         }
     }
     else {
-        PyErr_Format(PyExc_TypeError, "%s must be str or bytes, not %.100s",
+        PyErr_Format(PyExc_TypeError, "%s must be str, bytes or Key, not %.100s",
                      name, Py_TYPE(key)->tp_name);
         return -1;
     }
@@ -74,66 +74,11 @@ release_key_copy(unsigned char *copy, size_t size)
     }
 }
 
-/* ---- the key cache ---------------------------------------------------------
- *
- * A web server makes one capability per page, and every Worker of an
- * account shares one auth token: preparing the same key for every object
- * costs two SHA-256 contexts made, keyed and freed (a fresh request's
- * dearest step after the hashing itself, docs/performance.md).  So the
- * Keys of the last TRCAP_KEY_CACHE_SIZE distinct keys prepared are kept,
- * most recently used first, and a key prepared again gets its Key back.
- *
- * A Key is found by a fingerprint of its key: SipHash-2-4-128 (siphash.h)
- * under 16 random bytes made when the module is imported.  The cache holds
- * no copy of any key; the fingerprint is a PRF's output, and the Key holds
- * what every Key holds (OpenSSL's SHA-256 states after the key blocks).
- * Fingerprints are compared with CRYPTO_memcmp.  Two keys share a
- * fingerprint only by chance, 2^-128 a pair, which no caller can raise
- * without the random bytes, and they never leave the process.
- *
- * What changes for secrets (docs/security.md, "The auth token"): a Key's states are
- * wiped when the last object using it is freed *and* it has left the cache
- * (pushed out by newer keys, or by forget_keys()), or when the module is
- * freed.  Everything here runs under the GIL (see "The GIL" in module.c).
- * Making a Key may start a garbage collection (a Key is tracked: see
- * minter.h), and so run finalizers, which may prepare keys of their own or
- * forget them all: the cache is looked up again after a Key is made, and a
- * slot is emptied before the Key it held is released.  Freeing a Key runs
- * no Python code.
- *
- * A lookup compares fingerprints with CRYPTO_memcmp and stops at the first
- * match: how long it takes tells how recently a whole key was used, never
- * anything about part of a key.
- *
- * If OpenSSL cannot make the random bytes at import, the cache is off
- * (state->key_cache_off): every key is prepared anew, as before it. */
-
-/* The index of the fingerprint `fp` in the cache, or -1. */
-static int
-cache_find(const module_state *state, const unsigned char fp[TRCAP_SIPHASH_SIZE])
-{
-    for (int i = 0; i < TRCAP_KEY_CACHE_SIZE && state->key_cache[i].key != NULL; i++) {
-        if (CRYPTO_memcmp(state->key_cache[i].fingerprint, fp, TRCAP_SIPHASH_SIZE) == 0) {
-            return i;
-        }
-    }
-    return -1;
-}
-
-/* Moves slot `from` to the front, the slots before it one back. */
-static void
-cache_to_front(module_state *state, int from)
-{
-    cached_key entry = state->key_cache[from];
-    memmove(&state->key_cache[1], &state->key_cache[0], (size_t)from * sizeof entry);
-    state->key_cache[0] = entry;
-}
-
-/* A new Key of the bytes p[0..n), uncached. */
+/* A new Key of the bytes p[0..n). */
 static PyObject *
-new_key(module_state *state, const unsigned char *p, size_t n)
+new_key(PyTypeObject *type, module_state *state, const unsigned char *p, size_t n)
 {
-    KeyObject *self = (KeyObject *)state->key_type->tp_alloc(state->key_type, 0);
+    KeyObject *self = (KeyObject *)type->tp_alloc(type, 0);
     trcap_status st;
 
     if (self == NULL) {
@@ -148,86 +93,38 @@ new_key(module_state *state, const unsigned char *p, size_t n)
     return (PyObject *)self;
 }
 
-/* The Key of the bytes p[0..n): the cached one, or a new one, then cached.
- * New reference. */
-static PyObject *
-cached_key_of(module_state *state, const unsigned char *p, size_t n)
-{
-    unsigned char fp[TRCAP_SIPHASH_SIZE];
-    PyObject *result = NULL, *made = NULL, *evicted;
-    int at;
-
-    trcap_siphash(state->fingerprint_key, p, n, fp);
-    at = cache_find(state, fp);
-    if (at < 0) {
-        made = new_key(state, p, n);
-        if (made == NULL) {
-            goto error;
-        }
-        at = cache_find(state, fp);  /* again: see above */
-    }
-    if (at < 0) {  /* and so `made` is a new Key */
-        at = TRCAP_KEY_CACHE_SIZE - 1;
-        evicted = state->key_cache[at].key;  /* owned, released below */
-        memcpy(state->key_cache[at].fingerprint, fp, sizeof fp);
-        state->key_cache[at].key = made;     /* our reference moves in */
-        made = NULL;
-        cache_to_front(state, at);
-        result = Py_NewRef(state->key_cache[0].key);
-        /* Last: freeing a Key runs no Python code, but the cache is
-         * consistent before it anyway. */
-        Py_XDECREF(evicted);
-    }
-    else {
-        cache_to_front(state, at);
-        result = Py_NewRef(state->key_cache[0].key);
-    }
-
-error:
-    Py_XDECREF(made);  /* NULL unless the key was cached meanwhile */
-    OPENSSL_cleanse(fp, sizeof fp);
-    return result;
-}
-
+/* No cache: a key given as text is prepared for the object that asked,
+ * and its states die with the last object that holds them.  A caller who
+ * wants a key prepared once holds a Key and passes it instead. */
 PyObject *
 trcap_py_key_of(module_state *state, PyObject *key, const char *name)
 {
-    unsigned char *copy;
-    size_t copy_size, n;
+    unsigned char *copy = NULL;
+    size_t copy_size = 0, n;
     const unsigned char *p;
     PyObject *result = NULL;
 
+    if (Py_IS_TYPE(key, state->key_type)) {
+        return Py_NewRef(key);
+    }
     if (key_bytes(key, name, &p, &n, &copy, &copy_size) < 0) {
         goto error;
     }
-    result = state->key_cache_off ? new_key(state, p, n) : cached_key_of(state, p, n);
+    result = new_key(state->key_type, state, p, n);
 
 error:
-    release_key_copy(copy, copy_size);  /* NULL-safe: key_bytes sets it first */
+    release_key_copy(copy, copy_size);  /* NULL-safe */
     return result;
 }
 
-void
-trcap_py_forget_keys(module_state *state)
+EVP_MD_CTX *
+trcap_py_new_mac_context(void)
 {
-    for (int i = 0; i < TRCAP_KEY_CACHE_SIZE; i++) {
-        PyObject *key = state->key_cache[i].key;
-        state->key_cache[i].key = NULL;
-        OPENSSL_cleanse(state->key_cache[i].fingerprint, TRCAP_SIPHASH_SIZE);
-        Py_XDECREF(key);  /* after the slot is empty: see trcap_py_key_of */
+    EVP_MD_CTX *run = EVP_MD_CTX_new();
+    if (run == NULL) {
+        PyErr_NoMemory();
     }
-}
-
-const char trcap_py_forget_keys_doc[] = PyDoc_STR(
-"forget_keys()\n--\n\n"
-"Empties the key cache: the prepared states of a key that no object uses\n"
-"any more are wiped now, not when newer keys push them out.");
-
-PyObject *
-trcap_py_forget_keys_function(PyObject *module, PyObject *Py_UNUSED(ignored))
-{
-    trcap_py_forget_keys(get_state(module));
-    Py_RETURN_NONE;
+    return run;
 }
 
 /* ---- tokens ------------------------------------------------------------- */
@@ -243,14 +140,13 @@ trcap_py_new_token(size_t size)
     return PyUnicode_New((Py_ssize_t)size, 127);
 }
 
-/* The token whose payload is `parts`, written from scratch.  `run` is a
- * MAC context no one else uses meanwhile (module_state.mac_under_gil: this
- * runs no Python code once the str exists). */
+/* The token whose payload is `parts`, written from scratch, its MAC
+ * computed in a context of this call's own. */
 PyObject *
 trcap_py_token_from_parts(const unsigned char *header_b64, size_t header_b64_length,
-                          const trcap_part *parts, size_t nparts,
-                          const trcap_hmac_key *key, EVP_MD_CTX *run)
+                          const trcap_part *parts, size_t nparts, const trcap_hmac_key *key)
 {
+    EVP_MD_CTX *run = NULL;
     PyObject *token = NULL;
     size_t payload_size, token_size;
     trcap_status st;
@@ -261,6 +157,10 @@ trcap_py_token_from_parts(const unsigned char *header_b64, size_t header_b64_len
     }
     if (st != TRCAP_OK) {
         trcap_py_raise_status(st, "the token");
+        goto error;
+    }
+    run = trcap_py_new_mac_context();
+    if (run == NULL) {
         goto error;
     }
     token = trcap_py_new_token(token_size);
@@ -275,6 +175,7 @@ trcap_py_token_from_parts(const unsigned char *header_b64, size_t header_b64_len
     }
 
 error:
+    EVP_MD_CTX_free(run);  /* NULL-safe; OpenSSL wipes the MAC's state */
     return token;
 }
 
@@ -282,11 +183,10 @@ error:
 
 PyDoc_STRVAR(Key_prepare_doc,
 "prepare(key, name, /)\n--\n\n"
-"The Key of `key` (str as UTF-8, or bytes, not empty); `name` is the\n"
-"argument named in error messages about it.  The Keys of the last eight\n"
-"distinct keys are cached: the same key gives the same Key back (see\n"
-"forget_keys).  Positional only: keyword parsing would cost more than a\n"
-"fresh request's other calls.");
+"The Key of `key`: `key` itself when it is a Key, else a new Key of its\n"
+"bytes (str as UTF-8, or bytes, not empty); `name` is the argument named\n"
+"in error messages about it.  Positional only: keyword parsing would cost\n"
+"more than a fresh request's other calls.");
 
 static PyObject *
 Key_prepare(PyTypeObject *type, PyObject *const *args, Py_ssize_t nargs)
@@ -308,18 +208,26 @@ Key_prepare(PyTypeObject *type, PyObject *const *args, Py_ssize_t nargs)
     return trcap_py_key_of(get_state(module), args[0], name);
 }
 
-static int
-Key_traverse(KeyObject *self, visitproc visit, void *arg)
+static PyObject *
+Key_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    Py_VISIT(Py_TYPE(self));  /* a heap type's instance holds its type */
-    return 0;
+    static char *keywords[] = {"secret", NULL};
+    PyObject *module, *secret;  /* borrowed */
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:Key", keywords, &secret)) {
+        return NULL;
+    }
+    module = PyType_GetModuleByDef(type, &trcap_py_module);
+    if (module == NULL) {
+        return NULL;
+    }
+    return trcap_py_key_of(get_state(module), secret, "secret");
 }
 
 static void
 Key_dealloc(KeyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
-    PyObject_GC_UnTrack(self);
     trcap_hmac_key_release(&self->key);  /* OpenSSL wipes the key states */
     tp->tp_free((PyObject *)self);
     Py_DECREF(tp);
@@ -339,7 +247,7 @@ Key_sign(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
     unsigned char stack[HEADER_B64_ON_STACK];
     unsigned char *header_b64 = stack;
     size_t header_b64_length = 0;
-    PyObject *module, *token = NULL;
+    PyObject *token = NULL;
     trcap_part payload;
     trcap_status st;
 
@@ -352,10 +260,6 @@ Key_sign(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
                          i ? "payload" : "header", Py_TYPE(args[i])->tp_name);
             goto error;
         }
-    }
-    module = PyType_GetModuleByDef(Py_TYPE(self), &trcap_py_module);  /* borrowed */
-    if (module == NULL) {
-        goto error;
     }
     st = trcap_b64url_size((size_t)PyBytes_GET_SIZE(args[0]), &header_b64_length);
     if (st != TRCAP_OK) {
@@ -373,8 +277,7 @@ Key_sign(KeyObject *self, PyObject *const *args, Py_ssize_t nargs)
                               (size_t)PyBytes_GET_SIZE(args[0]));
     payload = trcap_text_part((const unsigned char *)PyBytes_AS_STRING(args[1]),
                               (size_t)PyBytes_GET_SIZE(args[1]));
-    token = trcap_py_token_from_parts(header_b64, header_b64_length, &payload, 1, &self->key,
-                                      get_state(module)->mac_under_gil);
+    token = trcap_py_token_from_parts(header_b64, header_b64_length, &payload, 1, &self->key);
 
 error:
     if (header_b64 != stack) {
@@ -390,8 +293,9 @@ trcap_py_signer_repr(PyObject *self)
     return PyUnicode_FromFormat("<%s HS256>", Py_TYPE(self)->tp_name);
 }
 
-/* Shared by Key and Minter: neither is pickled, as a pickle would carry
- * the key out of the core. */
+/* Shared by Key and Minter: neither is pickled nor copied (copy and
+ * deepcopy go through __reduce_ex__ too), as a pickle would carry the key
+ * out of the core. */
 PyObject *
 trcap_py_refuse_pickle(PyObject *self, PyObject *Py_UNUSED(ignored))
 {
@@ -411,24 +315,38 @@ static PyMethodDef Key_methods[] = {
 };
 
 PyDoc_STRVAR(Key_doc,
-"A prepared HMAC-SHA256 key, kept only inside OpenSSL's SHA-256 states\n"
-"and wiped when the object is freed; made by Key.prepare(), which keeps\n"
-"the Keys of the last eight keys (see forget_keys).  Immutable: Minters\n"
-"and threads may share one.");
+"Key(secret)\n--\n\n"
+"An HS256 key prepared once: the HMAC-SHA256 states derived from `secret`\n"
+"(an auth token or API key secret: str, as UTF-8, or bytes, not empty),\n"
+"kept inside OpenSSL and wiped when the Key is freed.\n\n"
+"Pass it wherever an auth token, secret or key is taken (every\n"
+"generation's constructors, mint_many, AccessToken, decode,\n"
+"decode_token, from_jwt): they use its states as they are, instead of\n"
+"preparing the secret again for each object.  The trade-off: the states,\n"
+"as secret as the key, stay in the process for as long as you, or any\n"
+"object made with it, hold the Key.  Given the secret itself, each object\n"
+"prepares states of its own, which die with it.\n\n"
+"Immutable, and safe to share between threads.  It shows no secret (its\n"
+"repr is <twilio_trcap.Key HS256>), equals only itself, and cannot be\n"
+"pickled or copied.\n\n"
+":raises TypeError: `secret` is not str or bytes.\n"
+":raises ValueError: `secret` is empty, or a str with a lone surrogate.");
 
 static PyType_Slot Key_slots[] = {
+    {Py_tp_new, Key_new},
     {Py_tp_dealloc, Key_dealloc},
-    {Py_tp_traverse, Key_traverse},
     {Py_tp_repr, trcap_py_signer_repr},
     {Py_tp_methods, Key_methods},
     {Py_tp_doc, (void *)Key_doc},
     {0, NULL},
 };
 
+/* Not a base type: a subclass could add state, __eq__ or a repr that
+ * would show what the Key stands for.  Not tracked by the collector: a Key
+ * refers to nothing but its type. */
 PyType_Spec trcap_py_key_spec = {
-    .name = "twilio_trcap._core.Key",
+    .name = "twilio_trcap.Key",
     .basicsize = sizeof(KeyObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION
-             | Py_TPFLAGS_HAVE_GC,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = Key_slots,
 };

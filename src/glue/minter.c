@@ -208,8 +208,7 @@ layout_parts(MinterObject *self, Py_ssize_t from, Py_ssize_t to, trcap_part *par
 
 /* The token for prefix + tail + suffix, from scratch. */
 static PyObject *
-token_from_scratch(MinterObject *self, module_state *state, PyObject *const *args,
-                   Py_ssize_t nargs)
+token_from_scratch(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     trcap_part stack[STACK_PARTS];
     Py_ssize_t tail_at = self->layout->tail_at, end = Py_SIZE(self->layout);
@@ -225,7 +224,7 @@ token_from_scratch(MinterObject *self, module_state *state, PyObject *const *arg
     if (trcap_py_parts_from_args(args, nargs, parts + nprefix) == 0) {
         (void)layout_parts(self, tail_at + 1, end, parts + nprefix + nargs);
         token = trcap_py_token_from_parts(self->header_b64, self->header_b64_length, parts,
-                                          nparts, &self->key->key, state->mac_under_gil);
+                                          nparts, &self->key->key);
     }
     trcap_py_parts_release(parts, stack);
     return token;
@@ -281,12 +280,12 @@ error:
 
 /* The token for the prepared prefix + tail + suffix. */
 static PyObject *
-token_from_prepared(MinterObject *self, module_state *state, PyObject *const *args,
-                    Py_ssize_t nargs)
+token_from_prepared(MinterObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     trcap_part stack[STACK_PARTS];
     size_t ntail = (size_t)nargs + 1;
     trcap_part *tail = trcap_py_parts_room(stack, ntail);
+    EVP_MD_CTX *run = NULL;
     PyObject *token = NULL;
     size_t tail_size, token_size;
     trcap_status st;
@@ -306,18 +305,23 @@ token_from_prepared(MinterObject *self, module_state *state, PyObject *const *ar
         trcap_py_raise_status(st, "the token");
         goto error;
     }
+    run = trcap_py_new_mac_context();  /* this mint's own */
+    if (run == NULL) {
+        goto error;
+    }
     token = trcap_py_new_token(token_size);
     if (token == NULL) {
         goto error;
     }
     st = trcap_prepared_token_write(PyUnicode_1BYTE_DATA(token), &self->prepared,
-                                    tail, ntail, tail_size, &self->key->key, state->mac_under_gil);
+                                    tail, ntail, tail_size, &self->key->key, run);
     if (st != TRCAP_OK) {
         trcap_py_raise_status(st, "signing the token");
         Py_CLEAR(token);
     }
 
 error:
+    EVP_MD_CTX_free(run);  /* NULL-safe; OpenSSL wipes the MAC's state */
     trcap_py_parts_release(tail, stack);
     return token;
 }
@@ -334,20 +338,19 @@ PyObject *
 trcap_py_minter_mint(PyObject *minter, PyObject *const *tail, Py_ssize_t ntail)
 {
     MinterObject *self = (MinterObject *)minter;
-    module_state *state = self->state;
 
     if (self->prepared.text != NULL) {
-        return token_from_prepared(self, state, tail, ntail);
+        return token_from_prepared(self, tail, ntail);
     }
     if (!self->minted) {
-        PyObject *token = token_from_scratch(self, state, tail, ntail);
+        PyObject *token = token_from_scratch(self, tail, ntail);
         self->minted = token != NULL;
         return token;
     }
     if (prepare(self) < 0) {
         return NULL;
     }
-    return token_from_prepared(self, state, tail, ntail);
+    return token_from_prepared(self, tail, ntail);
 }
 
 /* ---- policies ---------------------------------------------------------------- */

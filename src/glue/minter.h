@@ -16,9 +16,9 @@
  * It signs a whole payload (sign) and batches (mint_each, batch.c).  A
  * Minter holds one; several Minters, and several threads, may share one,
  * since the prepared states are only read (each MAC runs in a context of
- * its own).  It holds its type, and its type the module, whose key cache
- * holds Keys: so a Key is tracked by the garbage collector (traversing its
- * type), or a module with a Key in its cache could never be freed.
+ * its own).  Public as twilio_trcap.Key: a user who holds one keeps its
+ * states alive (docs/security.md); otherwise only the objects made from
+ * the key hold it, and it is freed, its states wiped, with the last.
  */
 typedef struct {
     PyObject_HEAD
@@ -152,7 +152,7 @@ PyObject *trcap_py_signer_repr(PyObject *self);
 PyObject *trcap_py_new_token(size_t size);
 PyObject *trcap_py_token_from_parts(const unsigned char *header_b64, size_t header_b64_length,
                                     const trcap_part *parts, size_t nparts,
-                                    const trcap_hmac_key *key, EVP_MD_CTX *run);
+                                    const trcap_hmac_key *key);
 
 /* ---- batch.c: Key.mint_each, listed in key.c's methods ----------------- */
 

@@ -7,8 +7,9 @@
  * Every public name and docstring a user sees lives in the Python package;
  * this surface is private and kept small (twilio_trcap/_core.pyi types it):
  *
- *   Key.prepare(key, name)       a prepared HMAC-SHA256 key, cached by
- *                                a fingerprint of the key (key.c):
+ *   Key(secret)                  a prepared HMAC-SHA256 key, public as
+ *                                twilio_trcap.Key (key.c); Key.prepare(key,
+ *                                name): key itself if a Key, else a new one;
  *                                sign(header, payload) -> str;
  *                                mint_each(template, fields, field, values,
  *                                name, prefixes) -> [str] (batch.c)
@@ -23,7 +24,6 @@
  *                                a capability's payload and policies
  *                                (minter.c): mint(*tail) -> str,
  *                                add_policy, set_policies, policies()
- *   json_string(text)            the JSON literal of a str, as bytes
  *   json_value(value, name[, sort_keys]) JSON of dict/list/str/int/float/bool/None
  *   policy_json(url, method, allow, query_filter, post_filter)
  *   policy_template(url, method, allow, query_filter, post_filter)
@@ -38,18 +38,16 @@
  *                                claim (times.c)
  *   decode_jws(token, key, algorithms) -> (header, claims), verified
  *                                (decoder.c)
- *   forget_keys()                empties the key cache (key.c)
  *   openssl_version, MAX_TOKEN_LENGTH, MAX_HEADER_LENGTH, MAX_JSON_DEPTH
  *                                constants (the last three the decoder's)
  *
  * Multi-phase initialisation (PEP 489) with module state and heap types:
- * the process holds no mutable global state of ours.
+ * the process holds no mutable global state of ours, and the module state
+ * nothing that a call changes.
  */
 #include "module.h"
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/rand.h>
 
 #include "base64url.h"
 #include "json_reader.h"
@@ -60,7 +58,6 @@
  */
 
 static PyMethodDef core_functions[] = {
-    {"json_string", trcap_py_json_string, METH_O, trcap_py_json_string_doc},
     {"json_value", (PyCFunction)(void (*)(void))trcap_py_json_value, METH_FASTCALL, trcap_py_json_value_doc},
     {"policy_json", (PyCFunction)(void (*)(void))trcap_py_policy_json, METH_FASTCALL, trcap_py_policy_json_doc},
     {"policy_template", (PyCFunction)(void (*)(void))trcap_py_policy_template, METH_FASTCALL, trcap_py_policy_template_doc},
@@ -73,7 +70,6 @@ static PyMethodDef core_functions[] = {
     {"current_time", trcap_py_current_time, METH_O, trcap_py_current_time_doc},
     {"check_claim_time", (PyCFunction)(void (*)(void))trcap_py_check_claim_time, METH_FASTCALL, trcap_py_check_claim_time_doc},
     {"expiry", (PyCFunction)(void (*)(void))trcap_py_expiry, METH_FASTCALL, trcap_py_expiry_doc},
-    {"forget_keys", trcap_py_forget_keys_function, METH_NOARGS, trcap_py_forget_keys_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -89,18 +85,6 @@ exec_digest(PyObject *module)
     if (state->sha256 == NULL) {
         trcap_py_raise_openssl_error("fetching SHA-256");
         return -1;
-    }
-    state->mac_under_gil = EVP_MD_CTX_new();
-    if (state->mac_under_gil == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    /* The key cache's fingerprint key (key.c), drawn once (a forked child
-     * inherits it with the cache).  The cache is only a saving: without
-     * random bytes it is off, and importing does not fail for it. */
-    if (RAND_bytes(state->fingerprint_key, (int)sizeof state->fingerprint_key) != 1) {
-        ERR_clear_error();
-        state->key_cache_off = 1;
     }
     (void)trcap_b64url_size(sizeof default_header - 1, &state->header_b64_length);  /* 36 */
     (void)trcap_b64url_encode(state->header_b64, (const unsigned char *)default_header,
@@ -199,9 +183,6 @@ core_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(state->malformed_error);
     Py_VISIT(state->signature_error);
     Py_VISIT(state->algorithm_error);
-    for (int i = 0; i < TRCAP_KEY_CACHE_SIZE; i++) {
-        Py_VISIT(state->key_cache[i].key);
-    }
     return 0;
 }
 
@@ -209,7 +190,6 @@ static int
 core_clear(PyObject *module)
 {
     module_state *state = get_state(module);
-    trcap_py_forget_keys(state);  /* first: a Key holds its type */
     Py_CLEAR(state->time_module);
     Py_CLEAR(state->str_time);
     Py_CLEAR(state->str_ttl);
@@ -233,9 +213,6 @@ core_free(void *module)
     (void)core_clear((PyObject *)module);
     EVP_MD_free(state->sha256);  /* NULL-safe */
     state->sha256 = NULL;
-    EVP_MD_CTX_free(state->mac_under_gil);  /* NULL-safe; OpenSSL wipes the last MAC's state */
-    state->mac_under_gil = NULL;
-    OPENSSL_cleanse(state->fingerprint_key, sizeof state->fingerprint_key);
 }
 
 static PyModuleDef_Slot core_slots[] = {
@@ -245,22 +222,15 @@ static PyModuleDef_Slot core_slots[] = {
     {Py_mod_exec, exec_decoder},
 #ifdef Py_mod_gil
     /* The GIL.  Py_MOD_GIL_USED: a free-threaded CPython (3.13t+) turns
-     * the GIL back on when it imports us, because three things here are
-     * used by one thread at a time only because it holds the GIL:
-     *   - module_state.mac_under_gil, the MAC context of every token signed
-     *     under the GIL (Minter.mint, Key.sign) and of the decoder's
-     *     signature check: each holds the GIL from the context's first use
-     *     to its last and runs no Python code between (the token's str is
-     *     allocated before), so one context per interpreter serves them
-     *     all and saves each object one of its own;
-     *   - every Minter's mutable state (its policy list, a re-mint's
-     *     prepared prefix and suffix), and a Capability's (its Minter,
-     *     fields and grants, replaced together by a second __init__);
-     *   - the key cache (module_state.key_cache, key.c), whose lookups,
-     *     insertions and evictions are unlocked.
-     * Key.mint_each makes a MAC context of its own, which is why it may
-     * release the GIL; a Key is read-only once made.  Untested without the
-     * GIL, so not claimed: docs/distribution.md, "Threads and the GIL". */
+     * the GIL back on when it imports us.  The module state is only read
+     * after import, every MAC runs in a context of the call's own, and a
+     * Key is read-only once made; what still relies on the GIL is the
+     * mutable state of single objects: a Minter's policy list and its
+     * re-mint's prepared prefix and suffix (built on the second mint,
+     * dropped when a policy is added), and a Capability's Minter, fields
+     * and grants (replaced together by a second __init__).  Untested
+     * without the GIL, so not claimed: docs/distribution.md, "Threads and
+     * the GIL", lists each reason and what would remove it. */
     {Py_mod_gil, Py_MOD_GIL_USED},
 #endif
     {0, NULL},

@@ -18,7 +18,6 @@
 #include <openssl/opensslv.h>
 
 #include "hmac_sha256.h"
-#include "siphash.h"
 #include "text.h"
 #include "trcap_status.h"
 
@@ -26,20 +25,11 @@
 #error "twilio-trcap needs OpenSSL 3 (Debian: libssl-dev from bookworm or later)"
 #endif
 
-/* The key cache (key.c): the Keys of the last few distinct keys prepared,
- * each found again by a fingerprint of the key (siphash.h), not the key. */
-#define TRCAP_KEY_CACHE_SIZE 8
-
 typedef struct {
-    unsigned char fingerprint[TRCAP_SIPHASH_SIZE];
-    PyObject *key;  /* a Key, owned; NULL: the slot is empty */
-} cached_key;
-
-typedef struct {
+    /* Everything here is set once, when the module is executed, and only
+     * read afterwards: no call shares anything mutable through it (a MAC
+     * runs in a context of its own, made and freed by the call). */
     EVP_MD *sha256;             /* fetched once, owned (every HMAC key) */
-    /* The MAC context of whoever holds the GIL, owned: see "The GIL" in
-     * module.c, beside the module's Py_mod_gil slot. */
-    EVP_MD_CTX *mac_under_gil;
     /* BASE64URL of the header every Minter and mint_each writes,
      * {"alg":"HS256","typ":"JWT"}, encoded once. */
     unsigned char header_b64[48];
@@ -62,15 +52,6 @@ typedef struct {
     PyObject *malformed_error;
     PyObject *signature_error;
     PyObject *algorithm_error;
-    /* The key cache (key.c): the fingerprints' key (random, made at import,
-     * never shown, wiped when the module is freed), and the Keys, most
-     * recently used first (released, and their fingerprints wiped, by
-     * forget_keys() and when the module is cleared).  Used under the GIL
-     * only.  key_cache_off: OpenSSL could not make the random bytes, so
-     * every key is prepared anew. */
-    unsigned char fingerprint_key[TRCAP_SIPHASH_KEY_SIZE];
-    cached_key key_cache[TRCAP_KEY_CACHE_SIZE];
-    int key_cache_off;
 } module_state;
 
 /* The module's definition (module.c), for PyType_GetModuleByDef. */
@@ -134,24 +115,20 @@ extern const char trcap_py_expiry_doc[];
 
 /* ---- key.c: a key argument -> a prepared HMAC-SHA256 key -------------- */
 
-/* The Key of `key` (str or bytes; `name` in errors): the cached one when
- * this key was prepared lately, else a new one, then cached.  New
- * reference. */
+/* The Key of `key` (`name` in errors): `key` itself when it is a Key, else
+ * a new Key of its bytes (str as UTF-8, or bytes), held by the caller
+ * alone.  New reference. */
 PyObject *trcap_py_key_of(module_state *state, PyObject *key, const char *name);
-/* Empties the key cache: a Key no object holds any more is freed (and its
- * states wiped) now. */
-void trcap_py_forget_keys(module_state *state);
-PyObject *trcap_py_forget_keys_function(PyObject *module, PyObject *Py_UNUSED(ignored));
-extern const char trcap_py_forget_keys_doc[];
+/* A new SHA-256 context for one MAC, owned by the caller, who frees it
+ * with EVP_MD_CTX_free (which wipes its state); NULL with MemoryError. */
+EVP_MD_CTX *trcap_py_new_mac_context(void);
 
 /* ---- the module's functions, listed in module.c ----------------------- */
 
 /* json_value.c */
-PyObject *trcap_py_json_string(PyObject *module, PyObject *text);
 PyObject *trcap_py_json_value(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *trcap_py_policy_json(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 PyObject *trcap_py_policy_template(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
-extern const char trcap_py_json_string_doc[];
 extern const char trcap_py_json_value_doc[];
 extern const char trcap_py_policy_json_doc[];
 extern const char trcap_py_policy_template_doc[];

@@ -18,7 +18,6 @@
 #include "evp_mac_oracle.h"
 #include "hmac_sha256.h"
 #include "json_writer.h"
-#include "siphash.h"
 #include "text.h"
 #include "token.h"
 
@@ -589,53 +588,6 @@ test_buffer(void)
     CHECK(b.data == NULL && b.length == 0, "buffer release");
 }
 
-/* SipHash-2-4-128 (the key cache's fingerprint): the reference code's
- * first 128-bit vector (key 00..0f, empty message), then OpenSSL's own
- * SipHash (EVP_MAC "SIPHASH", 16-byte output) over the reference's
- * messages 00, 00 01, ... for every length up to 64, and a length past 255
- * (only its low byte enters the last word). */
-static void
-test_siphash(void)
-{
-    static const unsigned char first[TRCAP_SIPHASH_SIZE] = {
-        0xa3, 0x81, 0x7f, 0x04, 0xba, 0x25, 0xa8, 0xe6,
-        0x6d, 0xf6, 0x72, 0x14, 0xc7, 0x55, 0x02, 0x93,
-    };
-    unsigned char key[TRCAP_SIPHASH_KEY_SIZE], in[300], out[TRCAP_SIPHASH_SIZE];
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
-    int agree = 1;
-
-    for (size_t i = 0; i < sizeof key; i++) {
-        key[i] = (unsigned char)i;
-    }
-    for (size_t i = 0; i < sizeof in; i++) {
-        in[i] = (unsigned char)i;
-    }
-    trcap_siphash(key, in, 0, out);
-    CHECK(memcmp(out, first, sizeof first) == 0, "siphash: the reference's first vector");
-    CHECK(mac != NULL, "EVP_MAC_fetch(SIPHASH)");
-    if (mac == NULL) {
-        return;
-    }
-    for (size_t n = 0; n <= sizeof in && agree; n += n < 64 ? 1 : 236) {
-        unsigned char expected[TRCAP_SIPHASH_SIZE];
-        size_t size = 16, got = 0;
-        OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size),
-            OSSL_PARAM_construct_end(),
-        };
-        EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
-        agree = ctx != NULL && EVP_MAC_init(ctx, key, sizeof key, params)
-                && EVP_MAC_update(ctx, in, n)
-                && EVP_MAC_final(ctx, expected, &got, sizeof expected) && got == sizeof expected;
-        EVP_MAC_CTX_free(ctx);
-        trcap_siphash(key, in, n, out);
-        agree = agree && memcmp(out, expected, sizeof out) == 0;
-        CHECK(agree, "siphash of %zu bytes equals OpenSSL's", n);
-    }
-    EVP_MAC_free(mac);
-}
-
 int
 main(void)
 {
@@ -662,7 +614,6 @@ main(void)
     test_json_writer();
     test_utf8();
     test_buffer();
-    test_siphash();
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

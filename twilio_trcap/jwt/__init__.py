@@ -30,7 +30,7 @@ from typing import Any, ClassVar, Final, NoReturn, Self, TypeAlias, cast
 
 from .. import _core
 from .._capability import KeyHolder
-from .._checks import check_claim_time, check_int, check_ttl, current_time, expiry
+from .._checks import KeyLike, check_claim_time, check_int, check_ttl, current_time, expiry
 from .._jwt_compat import ArgumentTypeError, _decode_for_from_jwt
 from .._payload import make_key
 from ..errors import DecodeError, JwtDecodeError, MalformedTokenError
@@ -162,7 +162,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     ``exp``, ``nbf`` and ``sub`` and has the C core sign the result with
     HMAC-SHA256, as twilio has PyJWT sign it (same bytes).
 
-    :param secret_key: the HS256 key (str as UTF-8, or bytes), or ``None``
+    :param secret_key: the HS256 key (str as UTF-8, or bytes, or a Key), or ``None``
         (then :meth:`to_jwt` raises ValueError, as twilio's does).  It can
         be set again, and has no attribute to read it by.  Where it lives:
         in the C core only (a prepared key, which signs any header); the
@@ -248,7 +248,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
 
     def __init__(
         self,
-        secret_key: str | bytes | None,
+        secret_key: KeyLike | None,
         issuer: str,
         subject: str | None = None,
         algorithm: str | None = None,
@@ -277,7 +277,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
         self._unreadable("secret_key")
 
     @secret_key.setter
-    def secret_key(self, value: str | bytes | None) -> None:
+    def secret_key(self, value: KeyLike | None) -> None:
         self._set_key(value)
 
     def _set_key(self, value: object) -> None:
@@ -467,7 +467,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     # -- decoding -------------------------------------------------------------
 
     @classmethod
-    def from_jwt(cls, jwt: str, key: str | bytes, *, now: int | None = None) -> Self:
+    def from_jwt(cls, jwt: str, key: KeyLike, *, now: int | None = None) -> Self:
         """The token object `jwt` was minted from, verified with `key` by
         the core.
 
@@ -527,13 +527,13 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
         return cast(Self, _DecodedJwt(header, payload, key))
 
     @classmethod
-    def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> Self:
+    def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: KeyLike) -> Self:
         """The token object for these verified claims (a token class here
         overrides it)."""
         raise NotImplementedError
 
     @classmethod
-    def _rebuilt(cls, header: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> Self:
+    def _rebuilt(cls, header: dict[str, Any], payload: dict[str, Any], key: KeyLike) -> Self:
         """:meth:`_from_claims`, checked: the object must write these very
         claims and header."""
         try:
@@ -585,7 +585,7 @@ class _DecodedJwt(Jwt):
 
     __slots__ = ("_decoded_payload", "_decoded_headers")
 
-    def __init__(self, headers: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> None:
+    def __init__(self, headers: dict[str, Any], payload: dict[str, Any], key: KeyLike) -> None:
         # Set first: the header the key is given with.
         self._decoded_payload = payload
         self._decoded_headers = headers

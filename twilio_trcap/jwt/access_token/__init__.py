@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Final, Protocol, Self, cast
 
 from ... import _core
 from ..._checks import (
+    KeyLike,
     ACCOUNT_PREFIX,
     SIGNING_KEY_PREFIX,
     check_optional_text,
@@ -124,7 +125,7 @@ class AccessToken(Jwt):
     :param account_sid: the account (``AC...``): the ``sub`` claim.
     :param signing_key_sid: the API key (``SK...``) that signs: the ``iss``
         claim and the start of ``jti``.
-    :param secret: the API key's secret (str or bytes), the HS256 key;
+    :param secret: the API key's secret (str or bytes, or a Key), the HS256 key;
         no attribute reads it back (docs/security.md).
     :param grants: grants to start with (an iterable of grants);
         :meth:`add_grant` adds more.
@@ -202,7 +203,7 @@ class AccessToken(Jwt):
         self,
         account_sid: str,
         signing_key_sid: str,
-        secret: str | bytes,
+        secret: KeyLike,
         grants: Iterable[GrantLike] | None = None,
         identity: str | None = None,
         nbf: Nbf = GENERATE,
@@ -290,7 +291,7 @@ class AccessToken(Jwt):
 
     def _set_key(self, value: object) -> None:
         if value is None:
-            raise TypeError("secret must be str or bytes, not NoneType")
+            raise TypeError("secret must be str, bytes or Key, not NoneType")
         super()._set_key(value)
         self._token_minter = None
 
@@ -402,7 +403,7 @@ class AccessToken(Jwt):
         return minter.mint(current, b'","grants":', grants_json, iss, exp, b',"nbf":', nbf, sub)
 
     @classmethod
-    def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> Self:
+    def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: KeyLike) -> Self:
         from .grants import grant_from_payload
 
         claimed = payload.get("grants")

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Self, TypedDict, Unpack, cast
 
 from ..._capability import ChannelCapability, PolicyMethods
-from ..._checks import CHANNEL_PREFIXES, check_flag, check_sid, check_text
+from ..._checks import CHANNEL_PREFIXES, KeyLike, check_flag, check_sid, check_text
 from ..._payload import (
     ACCOUNT,
     BASE_WS_URL,
@@ -53,7 +53,7 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
     say what the channel is (this class cannot be made itself).
 
     :param account_sid: the account (``AC...``): the ``iss`` claim.
-    :param auth_token: the account's auth token (str or bytes), the HS256
+    :param auth_token: the account's auth token (str or bytes, or a Key), the HS256
         key; kept only inside the C core (a subclass with its own
         ``_generate_headers`` also keeps a reference: docs/security.md),
         never shown.
@@ -117,7 +117,7 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
     def __init__(
         self,
         account_sid: str,
-        auth_token: str | bytes,
+        auth_token: KeyLike,
         workspace_sid: str,
         channel_id: str,
         ttl: int = 3600,
@@ -277,7 +277,7 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
         return self._minter.mint(exp, b',"nbf":', nbf, b"}")
 
     @classmethod
-    def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: str | bytes) -> Self:
+    def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: KeyLike) -> Self:
         channel = payload.get("channel")
         if not isinstance(channel, str):
             raise TypeError("the channel claim must be a str")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Unpack
 
-from ..._checks import TASK_QUEUE_PREFIX, WORKER_PREFIX, WORKSPACE_PREFIX
+from ..._checks import TASK_QUEUE_PREFIX, KeyLike, WORKER_PREFIX, WORKSPACE_PREFIX
 from ..._payload import ACTIVITIES_URL, ALL_TASKS_URL, WORKER_RESERVATIONS_URL, WORKER_URL
 from . import CapabilityOptions, TaskRouterCapabilityToken
 
@@ -32,7 +32,7 @@ class WorkerCapabilityToken(TaskRouterCapabilityToken):
     """The capability token of a Worker, for twilio's Worker.js.
 
     :param account_sid: the account (``AC...``).
-    :param auth_token: the account's auth token (str or bytes).
+    :param auth_token: the account's auth token (str or bytes, or a Key).
     :param workspace_sid: the Workspace (``WS...``).
     :param worker_sid: the Worker (``WK...``): the channel.
     :param ttl: seconds from minting to ``exp``; 3600 by default.
@@ -71,7 +71,7 @@ class WorkerCapabilityToken(TaskRouterCapabilityToken):
     def __init__(
         self,
         account_sid: str,
-        auth_token: str | bytes,
+        auth_token: KeyLike,
         workspace_sid: str,
         worker_sid: str,
         ttl: int = 3600,
@@ -108,7 +108,7 @@ class TaskQueueCapabilityToken(TaskRouterCapabilityToken):
     """The capability token of a TaskQueue.
 
     :param account_sid: the account (``AC...``).
-    :param auth_token: the account's auth token (str or bytes).
+    :param auth_token: the account's auth token (str or bytes, or a Key).
     :param workspace_sid: the Workspace (``WS...``).
     :param task_queue_sid: the TaskQueue (``WQ...``): the channel.
     :param ttl: seconds from minting to ``exp``; 3600 by default.
@@ -129,7 +129,7 @@ class TaskQueueCapabilityToken(TaskRouterCapabilityToken):
     def __init__(
         self,
         account_sid: str,
-        auth_token: str | bytes,
+        auth_token: KeyLike,
         workspace_sid: str,
         task_queue_sid: str,
         ttl: int = 3600,
@@ -145,7 +145,7 @@ class WorkspaceCapabilityToken(TaskRouterCapabilityToken):
     """The capability token of a Workspace.
 
     :param account_sid: the account (``AC...``).
-    :param auth_token: the account's auth token (str or bytes).
+    :param auth_token: the account's auth token (str or bytes, or a Key).
     :param workspace_sid: the Workspace (``WS...``), also the channel.
     :param ttl: seconds from minting to ``exp``; 3600 by default.
 
@@ -165,7 +165,7 @@ class WorkspaceCapabilityToken(TaskRouterCapabilityToken):
     def __init__(
         self,
         account_sid: str,
-        auth_token: str | bytes,
+        auth_token: KeyLike,
         workspace_sid: str,
         ttl: int = 3600,
         **options: Unpack[CapabilityOptions],
