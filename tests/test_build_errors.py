@@ -130,3 +130,25 @@ def test_openssl_1_1_headers_are_refused_by_name(tmp_path: Path) -> None:
         build(tmp_path, wrapper(tmp_path, [], [f"-I{fake}"])),
         "older than OpenSSL 3", "libssl-dev from Debian 12",
     )
+
+
+def test_pypy_is_refused_before_any_probe(tmp_path: Path) -> None:
+    """On PyPy the build stops first, with why and what to use instead
+    (docs/distribution.md, "PyPy"); .ci/newer-pythons.sh checks the same
+    message from a real `pypy3 -m pip install .`."""
+    as_pypy = (
+        "import platform, runpy, sys\n"
+        "platform.python_implementation = lambda: 'PyPy'\n"
+        "sys.argv = ['setup.py', *sys.argv[1:]]\n"
+        "runpy.run_path('setup.py', run_name='__main__')\n"
+    )
+    env = dict(os.environ, CC=str(tmp_path / "no-such-cc"))  # a probe would fail otherwise
+    result = subprocess.run(
+        [sys.executable, "-c", as_pypy, "-q", "build_ext",
+         "--build-temp", str(tmp_path / "temp"), "--build-lib", str(tmp_path / "lib")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    out = failed_with(result, "cannot build: PyPy is not supported", "CPython's C API",
+                      "pip install twilio", "WorkerCapabilityToken", "CPython 3.11 or later")
+    assert "no C compiler" not in out
+    assert not (tmp_path / "lib").exists()

@@ -179,6 +179,11 @@ class _Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["allow_abbrev"] = False
+        if sys.version_info >= (3, 14):
+            # 3.15 turns on argparse's own "maybe you meant" by default; it
+            # quotes the value and would hide the message from
+            # _value_message.  The suggestions here are ours.
+            kwargs["suggest_on_error"] = False
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
