@@ -232,14 +232,9 @@ def test_a_refused_method_is_not_shown() -> None:
 
 # -- str subclasses: storage is read, no method runs ---------------------------------
 
-CALLED: list[str] = []
-
-
-def _spy(name: str, result: Any) -> Any:
-    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        CALLED.append(name)
-        return result
-    return method
+# The spy of test_adversarial_sids.py: each method it makes records its
+# name in CALLED.
+from test_adversarial_sids import CALLED, _spy  # noqa: E402
 
 
 class Liar(str):
