@@ -83,6 +83,22 @@ def test_key_env_holding_a_key_by_mistake_is_not_echoed() -> None:
 
 
 @pytest.mark.parametrize(
+    "kind",
+    [
+        ["--worker-sid", "WK1"],
+        ["--kind", "access-token", "--signing-key-sid", "SK1", "--identity", "alice"],
+    ],
+    ids=["worker", "access-token"],
+)
+def test_mint_key_env_holding_a_key_by_mistake_is_not_echoed(kind: list[str]) -> None:
+    # mint reads its key through --key-env too: the same rule as decode's.
+    args = ["mint", "--account-sid", "AC1", "--workspace-sid", "WS1", *kind]
+    stderr = refused(*args, "--key-env", SECRET)
+    assert "set the variable to the signing key" in stderr
+    assert "$UNSET_9B" in refused(*args, "--key-env", "UNSET_9B")
+
+
+@pytest.mark.parametrize(
     "args",
     [
         ["mint", "--example", "--key-e", "VAR"],  # abbreviation of --key-env

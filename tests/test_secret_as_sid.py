@@ -307,3 +307,18 @@ def test_trcap_mint_refuses_a_secret_as_a_sid_without_showing_it(
     assert result.stdout == ""
     assert result.stderr.startswith(f"twilio-trcap: error: {name} must start with ")
     assert_not_shown(result.stdout + result.stderr, AUTH_TOKEN)
+
+
+def test_an_empty_prefix_tuple_is_refused_everywhere_it_is_taken() -> None:
+    # Every sid has a prefix: () is a programming error in a rule, not "any
+    # sid", in each of the three places the core takes prefixes.
+    from twilio_trcap import Key, _core
+
+    message = r"^prefixes must not be empty: every sid has a prefix$"
+    with pytest.raises(ValueError, match=message):
+        _core.check_sid("WK1", "worker_sid", ())
+    with pytest.raises(ValueError, match=message):
+        _core.check_fields((("worker_sid", ()),), "WK1")
+    template = _core.Template((b'{"a":"', 0, b'"}'))
+    with pytest.raises(ValueError, match=message):
+        Key("k").mint_each(template, ("",), 0, ["WK1"], "worker_sids", ())

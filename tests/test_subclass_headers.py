@@ -184,6 +184,11 @@ def test_a_hook_that_gives_no_dict_is_refused_as_twilio_fails(
     assert refused_by_twilio(own_jwt(TheirJwt, payload=lambda: pairs()[which]), (KEY, "issuer"))
     with pytest.raises(TypeError, match=rf"^_generate_payload\(\) must be a dict, not {kind}$"):
         mint(own_jwt(Jwt, payload=lambda: pairs()[which]), (KEY, "issuer"))
+    # ... and a payload property of one's own, signed as it is.
+    own_payload = {"payload": property(lambda self: pairs()[which])}
+    assert refused_by_twilio(type("Own", (TheirJwt,), own_payload), (KEY, "issuer"))
+    with pytest.raises(TypeError, match=rf"^payload must be a dict, not {kind}$"):
+        mint(type("Own", (Jwt,), own_payload), (KEY, "issuer"))
     # A dict subclass is a dict: minted, as by twilio.
     counted = collections.Counter(kid=1)
     counted["kid"] = "k"

@@ -225,3 +225,17 @@ def test_a_number_too_long_to_write_is_still_named() -> None:
         access().to_jwt(huge, now=0)
     with pytest.raises(OverflowError, match="^nbf " + too_long.format("")):
         _checks.check_claim_time(huge, "nbf")
+
+
+def test_check_claim_time_takes_an_int_subclass_by_value() -> None:
+    # An exact int comes back, and the OverflowError's message is written
+    # from that copy: none of the subclass's methods runs.
+    class Loud(int):
+        def __str__(self) -> str:
+            raise AssertionError("a method of the subclass ran")
+
+        __repr__ = __str__
+
+    assert type(_checks.check_claim_time(Loud(5), "nbf")) is int
+    with pytest.raises(OverflowError, match=r"^nbf \(18446744073709551616\) does not fit"):
+        _checks.check_claim_time(Loud(2**64), "nbf")

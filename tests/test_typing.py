@@ -68,3 +68,25 @@ def test_mypy_strict_on_code_using_the_api(tmp_path: Path) -> None:
     assert wrong.returncode == 1
     assert 'incompatible type "int"' in wrong.stdout
     assert 'Unexpected keyword argument "allow_upadte_self"' in wrong.stdout
+
+
+def test_runtime_annotations_resolve() -> None:
+    """typing.get_type_hints (Sphinx, pydantic, typeguard ...) resolves the
+    annotations of what the light import moved or retyped: allows and
+    explain, whose model loads on first use, and every argument that takes
+    a key (KeyLike, a union with twilio_trcap.Key)."""
+    import typing
+
+    from twilio_trcap import DecodedToken, Key, TaskRouterCapability
+    from twilio_trcap.check import Decision
+    from twilio_trcap.jwt import Jwt
+    from twilio_trcap.jwt.taskrouter.capabilities import WorkerCapabilityToken
+    from twilio_trcap.task_router_v5 import TaskRouterWorkerCapability
+
+    for cls in (TaskRouterCapability, DecodedToken, WorkerCapabilityToken):
+        assert typing.get_type_hints(cls.explain)["return"] is Decision
+        assert typing.get_type_hints(cls.allows)["return"] is bool
+    for init in (Jwt.__init__, WorkerCapabilityToken.__init__, TaskRouterWorkerCapability.__init__):
+        hints = typing.get_type_hints(init)
+        key = hints.get("secret_key", hints.get("auth_token"))
+        assert Key in typing.get_args(key), (init, key)

@@ -46,8 +46,10 @@ check_fields: Final = _core.check_fields
 
 #: What every argument that takes a key (auth token, API key secret,
 #: decoding key) accepts: the secret, or a :class:`twilio_trcap.Key`
-#: prepared from it.
-KeyLike: TypeAlias = "str | bytes | _core.Key"
+#: prepared from it.  A real union, not a string: an annotation that uses
+#: it (``KeyLike | None``, in modules that do not import ``_core``) is then
+#: resolved by typing.get_type_hints.
+KeyLike: TypeAlias = str | bytes | _core.Key
 
 
 def check_key(value: object, name: str) -> KeyLike:

@@ -17,10 +17,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+# The package itself, not twilio_trcap.check: the annotations of allows and
+# explain name the policy model's types through it
+# (``twilio_trcap.check.Params``), so that typing.get_type_hints and
+# inspect.signature(eval_str=True) resolve them at runtime, loading the
+# model then (the package's __getattr__), and importing the package does
+# not.
+import twilio_trcap
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .check import Decision, Params
     from .policy import Policy
 
 __all__ = ["Checkable", "HtmlRepr"]
@@ -50,7 +57,13 @@ class Checkable(HtmlRepr):
         @property
         def policies(self) -> Sequence[Policy]: ...
 
-    def allows(self, method: str, url: str, query: Params = None, post: Params = None) -> bool:
+    def allows(
+        self,
+        method: str,
+        url: str,
+        query: twilio_trcap.check.Params = None,
+        post: twilio_trcap.check.Params = None,
+    ) -> bool:
         """``True`` if this token's policies allow the request, in the
         local model of ``docs/policies.md`` (not Twilio's server).
 
@@ -62,7 +75,13 @@ class Checkable(HtmlRepr):
 
         return explain(self.policies, method, url, query, post).allowed
 
-    def explain(self, method: str, url: str, query: Params = None, post: Params = None) -> Decision:
+    def explain(
+        self,
+        method: str,
+        url: str,
+        query: twilio_trcap.check.Params = None,
+        post: twilio_trcap.check.Params = None,
+    ) -> twilio_trcap.check.Decision:
         """The :class:`~twilio_trcap.Decision` for the request: allowed or
         not, the deciding policy and why (local model,
         ``docs/policies.md``).  A deny whose URL a server could read in more

@@ -451,7 +451,7 @@ class _Sids:
         env = self._args.key_env or default_env
         key = os.environ.get(env, "")
         if not key:
-            raise UsageError(f"set ${env} to the signing key (or use --example)")
+            raise UsageError(f"set {_env_shown(env)} to the signing key (or use --example)")
         return key
 
 
@@ -570,6 +570,14 @@ def _read_token(argument: str) -> str:
 #: What --key-env's value must look like to be shown in a message.
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 
+
+def _env_shown(name: str) -> str:
+    """The variable `name` (--key-env's value, or a default) as a message
+    may show it: ``$NAME`` only if it looks like a variable's name (upper
+    case, as Twilio's keys are not), else "the variable": a key typed after
+    --key-env by mistake must not reach the terminal or a log."""
+    return f"${name}" if _ENV_NAME.fullmatch(name) else "the variable"
+
 #: Where the key is looked for without --key-env, in this order: a
 #: capability token's key (the auth token), then an Access Token's (an API
 #: key's secret).  The token's header is never asked which: it is not
@@ -589,11 +597,7 @@ def _keys(args: argparse.Namespace) -> list[tuple[str, str]]:
     if args.key_env:
         key = os.environ.get(args.key_env, "")
         if not key:
-            # The name is repeated only if it looks like one (upper case, as
-            # Twilio's keys are not): a key typed here by mistake must not
-            # reach the terminal or a log.
-            name = f"${args.key_env}" if _ENV_NAME.fullmatch(args.key_env) else "the variable"
-            raise UsageError(f"--key-env: {name} is not set or empty")
+            raise UsageError(f"--key-env: {_env_shown(args.key_env)} is not set or empty")
         return [(key, f"${args.key_env}")]
     return [(os.environ[env], f"${env}") for env in DEFAULT_KEY_ENVS if os.environ.get(env)]
 
