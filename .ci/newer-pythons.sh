@@ -29,7 +29,7 @@ say() { printf '\n== %s\n' "$*"; }
 
 chroot_dir=${TRCAP_SID_CHROOT:-/var/cache/trcap-sid-chroot}
 versions=(3.14 3.15)
-packages=(gcc libc6-dev libssl-dev pypy3 pypy3-dev pypy3-venv)
+packages=(gcc libc6-dev libssl-dev curl pypy3 pypy3-dev pypy3-venv)  # curl: the recipe command tests
 for v in "${versions[@]}"; do packages+=("python$v" "python$v-dev" "python$v-venv"); done
 export DEBIAN_FRONTEND=noninteractive
 
