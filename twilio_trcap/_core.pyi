@@ -1,7 +1,7 @@
 """Stub for the compiled core (src/glue/, over src/core/).  Private: use twilio_trcap."""
 
 from collections.abc import Iterable
-from typing import Any, ClassVar, final
+from typing import Any, final
 
 openssl_version: str
 MAX_TOKEN_LENGTH: int
@@ -61,33 +61,6 @@ class Minter:
     def add_policy(self, policy: bytes | Template, /) -> None: ...
     def set_policies(self, policies: Iterable[bytes], /) -> None: ...
     def policies(self) -> list[bytes]: ...
-
-class Capability:
-    """The C half of twilio 4.0's TaskRouterCapability (the base of
-    twilio_trcap.TaskRouterCapability, whose _trcap_spec it reads)."""
-
-    _trcap_spec: ClassVar[tuple[Any, ...]]
-
-    def __init__(
-        self,
-        account_sid: str,
-        auth_token: str | bytes,
-        workspace_sid: str,
-        worker_sid: str,
-        base_url: str = ...,
-        version: str = ...,
-        base_ws_url: str = ...,
-    ) -> None: ...
-    @property
-    def _fields(self) -> tuple[str, ...]: ...
-    @property
-    def _minter(self) -> Minter: ...
-    def allow_worker_fetch_attributes(self) -> None: ...
-    def allow_worker_activity_updates(self) -> None: ...
-    def allow_task_reservation_updates(self) -> None: ...
-    def generate_token(
-        self, ttl: int = 3600, attributes: object = None, *, now: int | None = None
-    ) -> str: ...
 
 def json_value(value: Any, name: str, sort_keys: bool = False, /) -> bytes: ...
 def policy_json(

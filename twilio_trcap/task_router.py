@@ -10,10 +10,10 @@ same, minted by the C core.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Final
+from typing import Any, Final, cast
 
-from . import _core
 from ._capability import FieldsCapability
 from ._checks import (
     KeyLike,
@@ -32,6 +32,7 @@ from ._payload import (
     CHANNEL,
     EVENTS_URL,
     EXP,
+    Fields,
     LAYOUT_4_0,
     TASK_ROUTER_BASE_URL,
     TASK_ROUTER_BASE_WS_URL,
@@ -41,6 +42,7 @@ from ._payload import (
     allow,
     filled,
     make_key,
+    new_minter,
     url_text,
 )
 from .policy import OPTIONAL, REQUIRED, Policy
@@ -103,20 +105,7 @@ def make_policy(
     return Policy(url, method, allowed, query_filter, post_filter)
 
 
-#: What the core's Capability base reads from the class, once per object
-#: (src/glue/capability.c): the field rules, the defaults of base_url,
-#: version and base_ws_url, the layout, the default policies, and the
-#: policy each allow_* method appends, in the order of the methods.
-_trcap_spec: Final = (
-    _FIELD_RULES,
-    (TASK_ROUTER_BASE_URL, "v1", TASK_ROUTER_BASE_WS_URL),
-    LAYOUT_4_0,
-    _DEFAULT_POLICIES,
-    (_WORKER_FETCH, _WORKER_ACTIVITY, _TASK_RESERVATION),
-)
-
-
-class TaskRouterCapability(FieldsCapability, _core.Capability):
+class TaskRouterCapability(FieldsCapability):
     """A TaskRouter capability token for one Worker, as twilio 4.0 made it.
 
     :param account_sid: the account the token is for (the ``iss`` claim):
@@ -155,16 +144,30 @@ class TaskRouterCapability(FieldsCapability, _core.Capability):
     appends one more policy, and :meth:`allow`, :meth:`deny` and
     :meth:`add_policy` append policies of one's own.
 
-    The constructor, the three ``allow_*`` methods and
-    :meth:`generate_token` are implemented in the compiled core (the class's
-    base), so that a fresh token runs no Python code of this package; a
-    subclass overrides or extends them as usual.
+    Each method is a few lines over the C core's shared pieces (a prepared
+    key, a ``Minter`` over the payload's layout, docs/design.md), as every
+    other generation's class is.
     """
 
-    __slots__ = ("__weakref__",)
+    __slots__ = ("_fields", "_minter", "__weakref__")
 
-    # Read by the core's __init__ (private: not meant to be overridden).
-    _trcap_spec: ClassVar = _trcap_spec
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: KeyLike,
+        workspace_sid: str,
+        worker_sid: str,
+        base_url: str = TASK_ROUTER_BASE_URL,
+        version: str = "v1",
+        base_ws_url: str = TASK_ROUTER_BASE_WS_URL,
+    ) -> None:
+        fields = cast(Fields, check_fields(
+            _FIELD_RULES, account_sid, workspace_sid, worker_sid, version, base_url, base_ws_url
+        ))
+        minter = new_minter(make_key(auth_token, "auth_token"), fields, LAYOUT_4_0, _DEFAULT_POLICIES)
+        # Stored once all is checked: a failed second __init__ leaves the
+        # object as it was.
+        self._fields, self._minter = fields, minter
 
     # -- what the reference exposes -------------------------------------
 
@@ -193,13 +196,53 @@ class TaskRouterCapability(FieldsCapability, _core.Capability):
         """The Worker's URL."""
         return url_text(WORKER_URL, self._fields)
 
-    # -- permissions and the token: the core's, named here so that the
-    # -- class's reference lists them beside its other methods ------------
+    # -- permissions and the token ----------------------------------------
 
-    allow_worker_fetch_attributes = _core.Capability.allow_worker_fetch_attributes
-    allow_worker_activity_updates = _core.Capability.allow_worker_activity_updates
-    allow_task_reservation_updates = _core.Capability.allow_task_reservation_updates
-    generate_token = _core.Capability.generate_token
+    def allow_worker_fetch_attributes(self) -> None:
+        """Allows GET on the Worker: Worker.js may fetch its attributes."""
+        self._minter.add_policy(_WORKER_FETCH)
+
+    def allow_worker_activity_updates(self) -> None:
+        """Allows POST on the Worker with an ``ActivitySid``: Worker.js may
+        change the Worker's activity."""
+        self._minter.add_policy(_WORKER_ACTIVITY)
+
+    def allow_task_reservation_updates(self) -> None:
+        """Allows POST on every Task's subresources with a
+        ``ReservationStatus``: Worker.js may accept or reject
+        reservations."""
+        self._minter.add_policy(_TASK_RESERVATION)
+
+    def generate_token(self, ttl: int = 3600, attributes: object = None, *, now: int | None = None) -> str:
+        """The signed token (a str): HS256, expiring `ttl` seconds from now.
+
+        :param ttl: seconds the token is valid for; 3600 (one hour) by default.
+        :param attributes: accepted for compatibility and ignored, as twilio
+            4.0 ignored it (a ``UserWarning`` says so).
+        :param now: the time to mint at, in seconds since the epoch; the
+            current time by default (for tests and reproducible tokens).
+        :raises TypeError: `ttl` or `now` is not an int (a bool is not).
+        :raises ValueError: `ttl` is negative.
+        :raises OverflowError: `now` (or the clock) or ``now + ttl`` does not
+            fit a signed 64-bit int.
+
+        Claims, in this order: ``version``, ``friendly_name``, ``policies``,
+        ``iss``, ``exp``, ``account_sid``, ``channel``, ``worker_sid``,
+        ``workspace_sid``.  Minting again is cheap: from the second token
+        on, the core re-uses the encoded claims before ``exp`` and the
+        signature state after them until the policies change.
+        """
+        if attributes is not None:
+            warnings.warn(
+                "generate_token(attributes=...) is ignored, as it was in twilio 4.0",
+                UserWarning,
+                stacklevel=2,
+            )
+        # expiry may run Python code (the clock, an argument's __index__)
+        # that re-initialises the object: the token is the object's as it
+        # is after, so its Minter is read last.
+        exp = expiry(ttl, now)
+        return self._minter.mint(exp)
 
     @classmethod
     def mint_many(

@@ -52,9 +52,9 @@ PyDoc_STRVAR(Minter_create_doc,
 "that order, under `header` (JSON bytes; None: {\"alg\":\"HS256\",\"typ\":\"JWT\"}).\n"
 "Positional only: keyword parsing costs more than the rest.");
 
-PyObject *
-trcap_py_minter_new(module_state *state, PyObject *key, PyObject *fields, PyObject *layout,
-                    PyObject *policies, PyObject *header)
+static PyObject *
+minter_new(module_state *state, PyObject *key, PyObject *fields, PyObject *layout,
+           PyObject *policies, PyObject *header)
 {
     MinterObject *self = NULL;
     TemplateObject *template = (TemplateObject *)layout;
@@ -131,7 +131,7 @@ Minter_create(PyTypeObject *type, PyObject *const *args, Py_ssize_t nargs)
     if (module == NULL) {
         return NULL;
     }
-    return trcap_py_minter_new(get_state(module), args[0], args[1], args[2], args[3],
+    return minter_new(get_state(module), args[0], args[1], args[2], args[3],
                                nargs == 5 ? args[4] : NULL);
 }
 
@@ -334,8 +334,8 @@ PyDoc_STRVAR(Minter_mint_doc,
 "policies change, the encoding of what precedes the tail and the MAC\n"
 "state after it are re-used, and what follows it is written out once.");
 
-PyObject *
-trcap_py_minter_mint(PyObject *minter, PyObject *const *tail, Py_ssize_t ntail)
+static PyObject *
+Minter_mint(PyObject *minter, PyObject *const *tail, Py_ssize_t ntail)
 {
     MinterObject *self = (MinterObject *)minter;
 
@@ -371,24 +371,15 @@ PyDoc_STRVAR(Minter_add_policy_doc,
 "Appends one policy: its JSON (bytes, as from policy_json) or its\n"
 "Template over this Minter's fields.");
 
-int
-trcap_py_minter_add(PyObject *minter, PyObject *policy)
+static PyObject *
+Minter_add_policy(PyObject *minter, PyObject *policy)
 {
     MinterObject *self = (MinterObject *)minter;
     if (trcap_py_check_policy(self->state, policy, self->nfields, "a policy") < 0
         || PyList_Append(self->policies, policy) < 0) {
-        return -1;
-    }
-    policies_changed(self);
-    return 0;
-}
-
-static PyObject *
-Minter_add_policy(PyObject *self, PyObject *policy)
-{
-    if (trcap_py_minter_add(self, policy) < 0) {
         return NULL;
     }
+    policies_changed(self);
     Py_RETURN_NONE;
 }
 
@@ -461,7 +452,7 @@ error:
 static PyMethodDef Minter_methods[] = {
     {"create", (PyCFunction)(void (*)(void))Minter_create, METH_FASTCALL | METH_CLASS,
      Minter_create_doc},
-    {"mint", (PyCFunction)(void (*)(void))trcap_py_minter_mint, METH_FASTCALL, Minter_mint_doc},
+    {"mint", (PyCFunction)(void (*)(void))Minter_mint, METH_FASTCALL, Minter_mint_doc},
     {"add_policy", (PyCFunction)Minter_add_policy, METH_O, Minter_add_policy_doc},
     {"set_policies", (PyCFunction)Minter_set_policies, METH_O, Minter_set_policies_doc},
     {"policies", (PyCFunction)Minter_policies, METH_NOARGS, Minter_policies_doc},

@@ -117,17 +117,6 @@ typedef struct {
     int minted;                     /* a token was minted since the policies changed */
 } MinterObject;
 
-/* ---- minter.c: a Minter's work, for the types built on one ------------ */
-
-/* Minter.create(key, fields, layout, policies, header): a new Minter, or
- * NULL with the error (header NULL or None: the default).  New reference. */
-PyObject *trcap_py_minter_new(module_state *state, PyObject *key, PyObject *fields,
-                              PyObject *layout, PyObject *policies, PyObject *header);
-/* Minter.add_policy(policy): 0, or -1 with the error. */
-int trcap_py_minter_add(PyObject *minter, PyObject *policy);
-/* Minter.mint(*tail): the token (a new str), or NULL with the error. */
-PyObject *trcap_py_minter_mint(PyObject *minter, PyObject *const *tail, Py_ssize_t ntail);
-
 /* Parts of a token handled without a heap allocation: the seed's fresh
  * request, six policies of about ten parts each, fits. */
 #define STACK_PARTS 128

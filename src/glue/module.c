@@ -15,11 +15,6 @@
  *                                name, prefixes) -> [str] (batch.c)
  *   Template(items)              JSON text with holes: fields, 'policies',
  *                                'tail' (template.c)
- *   Capability(account_sid, auth_token, workspace_sid, worker_sid, ...)
- *                                the base of twilio 4.0's
- *                                TaskRouterCapability: its constructor,
- *                                allow_* methods and generate_token
- *                                (capability.c)
  *   Minter.create(key, fields, layout, policies, header=None)
  *                                a capability's payload and policies
  *                                (minter.c): mint(*tail) -> str,
@@ -109,12 +104,7 @@ exec_types(PyObject *module)
     if (state->template_type == NULL || PyModule_AddType(module, state->template_type) < 0) {
         return -1;
     }
-    state->capability_type = (PyTypeObject *)PyType_FromModuleAndSpec(
-        module, &trcap_py_capability_spec, NULL);
-    if (state->capability_type == NULL) {
-        return -1;
-    }
-    return PyModule_AddType(module, state->capability_type);
+    return 0;
 }
 
 static int
@@ -127,10 +117,8 @@ exec_constants(PyObject *module)
     state->str_ttl = PyUnicode_InternFromString("ttl");
     state->str_now = PyUnicode_InternFromString("now");
     state->str_exp = PyUnicode_InternFromString("exp");
-    state->str_spec = PyUnicode_InternFromString("_trcap_spec");
     if (state->time_module == NULL || state->str_time == NULL
-        || state->str_ttl == NULL || state->str_now == NULL || state->str_exp == NULL
-        || state->str_spec == NULL) {
+        || state->str_ttl == NULL || state->str_now == NULL || state->str_exp == NULL) {
         return -1;
     }
     /* The OpenSSL this module runs with, for bug reports. */
@@ -179,7 +167,6 @@ core_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(state->key_type);
     Py_VISIT(state->minter_type);
     Py_VISIT(state->template_type);
-    Py_VISIT(state->capability_type);
     Py_VISIT(state->malformed_error);
     Py_VISIT(state->signature_error);
     Py_VISIT(state->algorithm_error);
@@ -195,11 +182,9 @@ core_clear(PyObject *module)
     Py_CLEAR(state->str_ttl);
     Py_CLEAR(state->str_now);
     Py_CLEAR(state->str_exp);
-    Py_CLEAR(state->str_spec);
     Py_CLEAR(state->key_type);
     Py_CLEAR(state->minter_type);
     Py_CLEAR(state->template_type);
-    Py_CLEAR(state->capability_type);
     Py_CLEAR(state->malformed_error);
     Py_CLEAR(state->signature_error);
     Py_CLEAR(state->algorithm_error);
@@ -227,8 +212,7 @@ static PyModuleDef_Slot core_slots[] = {
      * Key is read-only once made; what still relies on the GIL is the
      * mutable state of single objects: a Minter's policy list and its
      * re-mint's prepared prefix and suffix (built on the second mint,
-     * dropped when a policy is added), and a Capability's Minter, fields
-     * and grants (replaced together by a second __init__).  Untested
+     * dropped when a policy is added).  Untested
      * without the GIL, so not claimed: docs/distribution.md, "Threads and
      * the GIL", lists each reason and what would remove it. */
     {Py_mod_gil, Py_MOD_GIL_USED},

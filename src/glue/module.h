@@ -42,12 +42,9 @@ typedef struct {
     PyObject *str_ttl;
     PyObject *str_now;
     PyObject *str_exp;
-    /* capability.c: the class attribute it reads */
-    PyObject *str_spec;
     PyTypeObject *key_type;       /* owned */
     PyTypeObject *minter_type;    /* owned */
     PyTypeObject *template_type;  /* owned */
-    PyTypeObject *capability_type;  /* owned */
     /* twilio_trcap.errors classes the decoder raises, owned */
     PyObject *malformed_error;
     PyObject *signature_error;
@@ -142,6 +139,5 @@ extern const char trcap_py_decode_jws_doc[];
 extern PyType_Spec trcap_py_key_spec;       /* key.c */
 extern PyType_Spec trcap_py_template_spec;  /* template.c */
 extern PyType_Spec trcap_py_minter_spec;    /* minter.c */
-extern PyType_Spec trcap_py_capability_spec;  /* capability.c */
 
 #endif
