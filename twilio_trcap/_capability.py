@@ -9,8 +9,8 @@ later have none); ``policies`` is the live list.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar, NoReturn
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Final, NoReturn
 
 from . import _core
 from ._checks import ACCOUNT_PREFIX, WORKSPACE_PREFIX, check_fields
@@ -28,7 +28,49 @@ from ._payload import (
 )
 from .policy import Policy, PolicyList
 
-__all__ = ["ChannelCapability", "FieldsCapability", "KeyHolder", "PolicyMethods"]
+__all__ = [
+    "ChannelCapability",
+    "FieldsCapability",
+    "KeyHolder",
+    "PolicyMethods",
+    "user_defined",
+]
+
+_PACKAGE: Final = __name__.split(".")[0] + "."
+
+
+def user_defined(cls: type, name: str) -> bool:
+    """Whether `cls` gets `name` from code outside this package: a class of
+    one's own defines it, with a value that is not one of ours (such as
+    ``Jwt._sign``, which ``Jwt.__init_subclass__`` puts on a subclass of
+    one's own)."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            if klass.__module__.startswith(_PACKAGE) or klass is object:
+                return False
+            value = vars(klass)[name]
+            # A property of ours (Jwt.payload) is known by its getter.
+            module = getattr(value.fget if isinstance(value, property) else value, "__module__", None)
+            return not (isinstance(module, str) and module.startswith(_PACKAGE))
+    return False
+
+
+#: Plans kept per class: one per distinct set of flags given (twilio 6+'s
+#: twelve flags allow 4,096; real code uses a handful).
+_MAX_PLANS: Final = 256
+
+
+class _Recorder:
+    """Stands in for a Minter while a plan is recorded: keeps the policies
+    added, in order."""
+
+    __slots__ = ("policies",)
+
+    def __init__(self) -> None:
+        self.policies: list[_core.Template | bytes] = []
+
+    def add_policy(self, policy: _core.Template | bytes) -> None:
+        self.policies.append(policy)
 
 
 class KeyHolder(HtmlRepr):
@@ -175,6 +217,44 @@ class ChannelCapability(FieldsCapability):
 
     __slots__ = ()
 
+    #: The methods whose policies a plan stands for (a class's own
+    #: constructor steps), besides what every step calls.
+    _PLAN_STEPS: ClassVar[tuple[str, ...]] = ()
+    #: The plans of this class (:meth:`_plan`), or None when a class of
+    #: one's own supplies a step, which then runs for every object.
+    _PLANS: ClassVar[dict[object, tuple[_core.Template | bytes, ...]] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        steps = (*cls._PLAN_STEPS, "_grant", "_resource", "channel_prefix", "__new__")
+        cls._PLANS = None if any(user_defined(cls, name) for name in steps) else {}
+
+    @classmethod
+    def _plan(
+        cls, key: object, prefix: str, steps: Callable[[], tuple[Callable[[Any], object], ...]]
+    ) -> tuple[_core.Template | bytes, ...] | None:
+        """The policies that calling `steps()` (functions of the class, in
+        order) adds to a new object whose channel has `prefix`: recorded
+        once per `key` and class, then shared (templates over the fields,
+        holding no sid nor key).  None if the class has no plans: then the
+        caller runs its steps on the object."""
+        plans = cls._PLANS
+        if plans is None:
+            return None
+        plan = plans.get(key)
+        if plan is None:
+            probe = cls.__new__(cls)
+            recorder = _Recorder()
+            # Through object.__setattr__: the slots are the concrete class's.
+            object.__setattr__(probe, "_fields", ("", "", prefix, "", "", ""))
+            object.__setattr__(probe, "_minter", recorder)
+            for step in steps():
+                step(probe)
+            plan = tuple(recorder.policies)
+            if len(plans) < _MAX_PLANS:
+                plans[key] = plan
+        return plan
+
     @staticmethod
     def _check_sids(
         account_sid: object,
@@ -186,7 +266,7 @@ class ChannelCapability(FieldsCapability):
         """The account, workspace and channel sids, checked; `channel_name`
         is the channel argument's name, `prefixes` the kinds of channel the
         class takes."""
-        account, workspace, channel = check_fields(
+        fields = check_fields(
             (
                 ("account_sid", (ACCOUNT_PREFIX,)),
                 ("workspace_sid", (WORKSPACE_PREFIX,)),
@@ -196,6 +276,16 @@ class ChannelCapability(FieldsCapability):
             workspace_sid,
             channel_id,
         )
+        ChannelCapability._check_workspace_channel(fields, channel_name)
+        account, workspace, channel = fields
+        return account, workspace, channel
+
+    @staticmethod
+    def _check_workspace_channel(fields: tuple[str, ...], channel_name: str) -> None:
+        """Refuses a Workspace channel other than the capability's own
+        Workspace (`fields`: the account, workspace and channel sids
+        first)."""
+        channel, workspace = fields[CHANNEL], fields[WORKSPACE]
         if channel.startswith(WORKSPACE_PREFIX) and channel != workspace:
             # twilio 5.x accepted it and granted the Workspace's resource
             # with another Workspace's event channel.  Neither sid is shown
@@ -204,7 +294,6 @@ class ChannelCapability(FieldsCapability):
                 f"{channel_name} is a Workspace sid other than workspace_sid; a Workspace "
                 "channel must be the capability's own Workspace"
             )
-        return account, workspace, channel
 
     @property
     def channel_id(self) -> str:

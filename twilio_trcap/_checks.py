@@ -151,7 +151,8 @@ def check_optional_text(value: object, name: str) -> str | None:
 
 
 def check_flag(value: object, name: str) -> bool:
-    """`value` as a bool (no other truthy or falsy value)."""
-    if not isinstance(value, bool):
+    """`value` as a bool (no other truthy or falsy value, nor an object
+    whose ``__class__`` claims to be bool)."""
+    if type(value) is not bool:
         raise TypeError(f"{name} must be bool, not {type(value).__name__}")
     return value

@@ -35,6 +35,7 @@ from ._payload import (
     ACTIVITIES_URL,
     ALL_TASKS_URL,
     EVENTS_URL,
+    Fields,
     LAYOUT_5,
     TASK_ROUTER_BASE_URL,
     TASK_ROUTER_BASE_WS_URL,
@@ -92,6 +93,9 @@ class TaskRouterCapability(ChannelCapability):
 
     #: The channel prefixes this class accepts.
     _CHANNEL_PREFIXES: ClassVar[tuple[str, ...]] = CHANNEL_PREFIXES
+    _PLAN_STEPS: ClassVar[tuple[str, ...]] = (
+        "_add_default_policies", "allow_web_sockets", "setup_resource",
+    )  # fmt: skip
 
     def __init__(
         self, account_sid: str, auth_token: KeyLike, workspace_sid: str, channel_id: str
@@ -109,12 +113,21 @@ class TaskRouterCapability(ChannelCapability):
         sids = self._check_sids(
             account_sid, workspace_sid, channel_id, channel_name, self._CHANNEL_PREFIXES
         )
-        self._fields = (*sids, TASK_ROUTER_VERSION, TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL)
+        fields: Fields = (*sids, TASK_ROUTER_VERSION, TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL)
+        prefix = sids[2][:2]
+        # The default policies: recorded once per class and channel kind
+        # (ChannelCapability._plan), or added by the steps of a class of
+        # one's own.
+        cls = type(self)
+        plans = cls._PLANS
+        plan = None if plans is None else plans.get(prefix)
+        if plan is None and plans is not None:
+            plan = cls._plan(prefix, prefix, lambda: (cls._add_default_policies,))
         # Claims in twilio 5.x's order (twilio_trcap._payload.LAYOUT_5).
-        self._minter = new_minter(
-            make_key(auth_token, "auth_token"), self._fields, LAYOUT_5[sids[2][:2]], ()
-        )
-        self._add_default_policies()
+        self._fields = fields
+        self._minter = new_minter(make_key(auth_token, "auth_token"), fields, LAYOUT_5[prefix], plan or ())
+        if plan is None:
+            self._add_default_policies()
 
     def _add_default_policies(self) -> None:
         # twilio 5.3+ __init__: event channel, setup_resource(), own resource.

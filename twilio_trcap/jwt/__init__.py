@@ -29,7 +29,7 @@ import enum
 from typing import Any, ClassVar, Final, NoReturn, Self, TypeAlias, cast
 
 from .. import _core
-from .._capability import KeyHolder
+from .._capability import KeyHolder, user_defined
 from .._checks import KeyLike, check_claim_time, check_int, check_ttl, current_time, expiry
 from .._jwt_compat import ArgumentTypeError, _decode_for_from_jwt
 from .._payload import make_key
@@ -127,18 +127,9 @@ def _payload_json(payload: dict[str, Any], name: str) -> bytes:
     return _core.json_value(payload, name)
 
 
-def _user_defined(cls: type, name: str) -> bool:
-    """Whether `cls` gets `name` from a class outside this package (a
-    subclass of one's own), not from one of ours (nor Jwt's own method
-    that ``Jwt.__init_subclass__`` put on a subclass of one's own)."""
-    for klass in cls.__mro__:
-        if name in vars(klass):
-            value = vars(klass)[name]
-            return not klass.__module__.startswith(_PACKAGE) and value is not vars(Jwt).get(name)
-    return False
+_user_defined: Final = user_defined
 
 
-_PACKAGE: Final = __name__.split(".")[0] + "."
 
 
 def _check_nbf(value: object) -> Nbf:

@@ -7,10 +7,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self, TypedDict, Unpack, cast
+from collections.abc import Callable
+from typing import Any, ClassVar, Final, Self, TypedDict, Unpack, cast
 
-from ..._capability import ChannelCapability, PolicyMethods
-from ..._checks import CHANNEL_PREFIXES, KeyLike, check_flag, check_sid, check_text
+from ..._capability import ChannelCapability, PolicyMethods, user_defined
+from ..._checks import (
+    ACCOUNT_PREFIX,
+    CHANNEL_PREFIXES,
+    WORKSPACE_PREFIX,
+    KeyLike,
+    check_fields,
+    check_flag,
+    check_sid,
+    check_ttl,
+    current_time,
+    expiry,
+)
 from ..._payload import (
     ACCOUNT,
     BASE_WS_URL,
@@ -21,6 +33,7 @@ from ..._payload import (
     TASK_ROUTER_BASE_URL,
     TASK_ROUTER_BASE_WS_URL,
     WORKSPACE,
+    Fields,
     make_key,
     new_minter,
     subresources,
@@ -29,6 +42,31 @@ from ...policy import Policy
 from .. import GENERATE, ArgumentTypeError, Jwt, Nbf
 
 __all__ = ["CapabilityOptions", "TaskRouterCapabilityToken"]
+
+#: What the fast ``to_jwt`` stands for: a class of one's own that supplies
+#: any of these is minted by ``Jwt.to_jwt``, so that its code runs.
+_MINT_STEPS: Final = (
+    "_generate_payload", "_generate_headers", "headers", "payload", "_sign",
+    "_time_claims", "_registered_claims", "_claims_at", "_sign_claims", "_sign_json",
+    "to_jwt",
+)  # fmt: skip
+
+
+#: The field rules of a capability token (twilio_trcap._checks.check_fields),
+#: by channel prefix and the name of the channel's argument: the three
+#: sids, then the class's VERSION, DOMAIN and EVENTS_BASE_URL as text.
+_RULES: Final = {
+    (prefix, channel_name): (
+        ("account_sid", (ACCOUNT_PREFIX,)),
+        ("workspace_sid", (WORKSPACE_PREFIX,)),
+        (channel_name, (prefix,)),
+        ("VERSION", None),
+        ("DOMAIN", None),
+        ("EVENTS_BASE_URL", None),
+    )
+    for prefix in CHANNEL_PREFIXES
+    for channel_name in ("channel_id", "channel", "worker_sid", "task_queue_sid", "workspace_sid")
+}
 
 
 class CapabilityOptions(TypedDict, total=False):
@@ -101,6 +139,8 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
     EVENTS_BASE_URL: ClassVar[str] = TASK_ROUTER_BASE_WS_URL
     #: The channel sid prefix of the subclass: ``WK``, ``WQ`` or ``WS``.
     CHANNEL_PREFIX: ClassVar[str]
+    #: Whether to_jwt writes the token itself (see _MINT_STEPS).
+    _FAST_MINT: ClassVar[bool] = True
 
     #: The ``allow_*`` keywords and their defaults, in the order twilio
     #: applies them (subresources: fetch, delete, update).
@@ -125,6 +165,13 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
     ) -> None:
         self._build(account_sid, auth_token, workspace_sid, channel_id, "channel_id", ttl, options)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The constructor's steps are the allow_* methods of the flags:
+        # ChannelCapability records their policies once per set of flags.
+        cls._PLAN_STEPS = tuple(cls._FLAGS)
+        super().__init_subclass__(**kwargs)
+        cls._FAST_MINT = not any(user_defined(cls, name) for name in _MINT_STEPS)
+
     def _build(
         self,
         account_sid: object,
@@ -136,43 +183,79 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
         options: Mapping[str, object],
     ) -> None:
         """What every constructor does: check the arguments, key the core
-        with the claims around the policies, then call the ``allow_*``
-        method of each flag that is on."""
-        if not hasattr(self, "CHANNEL_PREFIX"):
-            raise TypeError(
-                f"{type(self).__name__} is abstract: make a WorkerCapabilityToken, "
-                "TaskQueueCapabilityToken or WorkspaceCapabilityToken"
-            )
-        for name in options:
-            if name not in self._FLAGS and name not in ("nbf", "valid_until"):
-                # twilio's **kwargs silently ignored a misspelt permission.
-                raise TypeError(
-                    f"{type(self).__name__}() got an unexpected keyword argument {name!r}"
-                )
-        flags = {name: check_flag(options.get(name, on), name) for name, on in self._FLAGS.items()}
+        with the claims around the policies and the policies of the flags
+        that are on (their ``allow_*`` methods' policies, recorded once per
+        set of flags, or the methods called when a class of one's own
+        supplies one)."""
+        cls = type(self)
         try:
-            sids = self._check_sids(
-                account_sid, workspace_sid, channel_id, channel_name, (self.CHANNEL_PREFIX,)
-            )
+            prefix = cls.CHANNEL_PREFIX
+        except AttributeError:
+            raise TypeError(
+                f"{cls.__name__} is abstract: make a WorkerCapabilityToken, "
+                "TaskQueueCapabilityToken or WorkspaceCapabilityToken"
+            ) from None
+        given: tuple[tuple[str, bool], ...] = ()
+        nbf: object = GENERATE
+        valid_until: object = None
+        if options:
+            flags = cls._FLAGS
+            chosen: list[tuple[str, bool]] = []
+            for name, value in options.items():
+                if name in flags:
+                    if type(value) is not bool:  # not __class__, which a value can fake
+                        check_flag(value, name)  # raises, naming the flag
+                    chosen.append((name, value))  # type: ignore[arg-type]  # a bool
+                elif name == "nbf":
+                    nbf = value
+                elif name == "valid_until":
+                    valid_until = value
+                else:
+                    # twilio's **kwargs silently ignored a misspelt permission.
+                    raise TypeError(
+                        f"{cls.__name__}() got an unexpected keyword argument {name!r}"
+                    )
+            given = tuple(chosen)
+        try:
+            fields = check_fields(
+                _RULES[prefix, channel_name], account_sid, workspace_sid, channel_id,
+                self.VERSION, self.DOMAIN, self.EVENTS_BASE_URL,
+            )  # fmt: skip
         except TypeError as exc:
             # twilio raised ValueError for a None sid: catchable as both.
             raise ArgumentTypeError(str(exc)) from None
-        self._fields = (
-            *sids,
-            check_text(self.VERSION, "VERSION"),
-            check_text(self.DOMAIN, "DOMAIN"),
-            check_text(self.EVENTS_BASE_URL, "EVENTS_BASE_URL"),
-        )
+        except KeyError:
+            raise TypeError(f"{cls.__name__}.CHANNEL_PREFIX must be 'WK', 'WQ' or 'WS'") from None
+        if prefix == WORKSPACE_PREFIX:
+            self._check_workspace_channel(fields, channel_name)
+        self._fields = fields  # type: ignore[assignment]  # six strs (the rules)
         # Claims in twilio's order (twilio_trcap._payload.LAYOUT_6): its
         # _generate_payload, then iss, exp and nbf added by Jwt.payload.
         # The key also signs what a subclass with hooks of its own makes
         # (Jwt._sign).
         self._signer = key = make_key(auth_token, "auth_token")
-        self._minter = new_minter(key, self._fields, LAYOUT_6[self.CHANNEL_PREFIX], ())
-        self._init_times(ttl, options.get("nbf", GENERATE), options.get("valid_until"))
-        for name, on in flags.items():
-            if on:
-                getattr(self, name)()
+        plans = cls._PLANS
+        plan = None if plans is None else plans.get(given)
+        if plan is None and plans is not None:
+            plan = cls._plan(given, prefix, lambda: self._steps(given))
+        self._minter = new_minter(key, fields, LAYOUT_6[prefix], plan or ())
+        if type(ttl) is int and nbf is GENERATE and valid_until is None:
+            self._algorithm = "HS256"
+            self._ttl = check_ttl(ttl)
+            self._nbf = GENERATE
+            self._valid_until = None
+        else:
+            self._init_times(ttl, nbf, valid_until)
+        if plan is None:
+            for step in self._steps(given):
+                step(self)
+
+    def _steps(self, given: tuple[tuple[str, bool], ...]) -> tuple[Callable[[Any], object], ...]:
+        """The ``allow_*`` methods of the flags that are on, with the
+        flags `given` over the defaults, in the order twilio calls them."""
+        flags = {**self._FLAGS, **dict(given)}
+        cls = type(self)
+        return tuple(getattr(cls, name) for name, on in flags.items() if on)
 
     # -- twilio's hooks ----------------------------------------------------------
 
@@ -270,6 +353,30 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
     _make_policy = PolicyMethods.add_policy
 
     # -- the token ---------------------------------------------------------------
+
+    def to_jwt(self, ttl: int | None = None, *, now: int | None = None) -> str:
+        """The signed token (a str), as :meth:`Jwt.to_jwt
+        <twilio_trcap.jwt.Jwt.to_jwt>` mints it, written in one step
+        (unless a class of one's own supplies a step of the generic mint).
+
+        :raises TypeError: `ttl` or `now` is not an int.
+        :raises ValueError: `ttl` is negative.
+        :raises OverflowError: `now` (or the clock) or ``exp`` does not fit a
+            signed 64-bit int.
+        """
+        if not self._FAST_MINT:
+            return Jwt.to_jwt(self, ttl, now=now)
+        current = current_time(now)
+        if ttl is not None:
+            exp = expiry(ttl, current)
+        elif self._valid_until:
+            exp = self._valid_until
+        else:
+            exp = expiry(self._ttl, current)
+        nbf = self._nbf
+        if nbf is GENERATE:
+            return self._minter.mint(exp, b',"nbf":', current, b"}")
+        return self._sign(current, exp, nbf)
 
     def _sign(self, now: int, exp: int, nbf: int | None) -> str:
         if nbf is None:
