@@ -93,6 +93,16 @@ def test_expiry_in_words() -> None:
     assert in_words(90, now=0) == "in 1 minute 30 seconds (1970-01-01 00:01:30 UTC)"
     assert in_words(0, now=86400 * 3 + 1) == "3 days 1 second ago (1970-01-01 00:00:00 UTC)"
     assert in_words(5, now=5).startswith("now")
+    # Truncated, never rounded up: a token is never said to live longer.
+    assert in_words(7199, now=0) == "in 1 hour 59 minutes (1970-01-01 01:59:59 UTC)"
+    for beyond in (10**20, -(10**20), float("inf"), float("nan"), 10**400):
+        assert in_words(beyond, now=0) == "beyond the calendar"
+
+
+def test_the_cli_and_the_html_views_say_times_in_the_same_words() -> None:
+    from twilio_trcap import cli
+
+    assert cli.in_words is in_words
 
 
 def test_unverified_token_says_so() -> None:

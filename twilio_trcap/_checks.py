@@ -7,9 +7,11 @@ token can carry an OverflowError.
 
 from __future__ import annotations
 
+import re
 from typing import Final, TypeAlias
 
 from . import _core
+
 
 def exact_str(value: object, name: str) -> str:
     """`value` as an exact ``str``, taken by value, or a TypeError naming
@@ -52,24 +54,13 @@ check_fields: Final = _core.check_fields
 KeyLike: TypeAlias = str | bytes | _core.Key
 
 
-def check_key(value: object, name: str) -> KeyLike:
-    """`value` as a Key, or a non-empty exact str or bytes key, or the error
-    naming `name`.  A subclass is copied by its base type's own slot, so
-    that none of its methods runs later.
-
-    The key itself never appears in a message.
-    """
-    if type(value) is bytes or type(value) is str or type(value) is _core.Key:
-        key: KeyLike = value
-    elif isinstance(value, bytes):
-        key = bytes.__bytes__(value)
-    elif isinstance(value, str):
-        key = str.__str__(value)
-    else:
-        raise TypeError(f"{name} must be str, bytes or Key, not {type(value).__name__}")
-    if not key:
-        raise ValueError(f"{name} must not be empty")
-    return key
+#: check_key(value, name): `value` as a :class:`twilio_trcap.Key`: `value`
+#: itself when it is one, else a new Key of a str (its UTF-8) or bytes key,
+#: not empty; a TypeError or ValueError naming `name` otherwise.  The key
+#: rule has one home, the core (src/glue/key.c, ``key_bytes``), which also
+#: applies it to every key a class or the decoder is given; the key itself
+#: never appears in a message.
+check_key: Final = _core.Key.prepare
 
 
 # The time rules, one home for every generation: in the core (times.c),
@@ -141,6 +132,31 @@ CHANNEL_PREFIXES: Final = (WORKER_PREFIX, TASK_QUEUE_PREFIX, WORKSPACE_PREFIX)
 #: hexadecimal digits) out of a token; no message shows the value, only its
 #: length and, past the prefix, where the first refused character is.
 check_sid: Final = _core.check_sid
+
+
+# An HTTP method is an RFC 9110 section 5.6.2 token (ASCII only).
+_METHOD: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def check_method(method: str) -> str:
+    """`method` (an exact str, as :data:`check_text` or :func:`exact_str`
+    gives it) in ASCII upper case if it is an HTTP method, else a
+    ValueError: the one method rule of a policy
+    (:class:`twilio_trcap.Policy`) and of a request the policy model
+    checks (:class:`twilio_trcap.check.Request`).
+
+    The value is not shown: it could be anything, a key given to the wrong
+    argument included (docs/security.md, "Sids").  The token is ASCII, so
+    ``upper()`` cannot turn another character into a letter of a method
+    ("POſT" never becomes POST).
+    """
+    if not _METHOD.fullmatch(method):
+        raise ValueError(
+            "method must be an HTTP method (an RFC 9110 token of ASCII letters, digits "
+            f"and !#$%&'*+.^_`|~-), such as 'GET': got {len(method)} characters "
+            "(value not shown)"
+        )
+    return method.upper()
 
 
 def check_optional_text(value: object, name: str) -> str | None:

@@ -20,7 +20,6 @@ module on its first call: ``import twilio_trcap`` does not load the renderer.
 
 from __future__ import annotations
 
-import datetime
 import html
 import json
 import time
@@ -28,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._mixins import HtmlRepr
+from ._time_words import in_words
 
 if TYPE_CHECKING:
     from .check import Decision
@@ -38,38 +38,10 @@ __all__ = ["HtmlRepr", "in_words", "to_html"]
 #: Claims that hold a time (seconds since the epoch, RFC 7519 section 4.1).
 _TIME_CLAIMS = ("exp", "nbf", "iat")
 
-_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
-
 _STYLE = (
     "<style>.trcap td,.trcap th{text-align:left;vertical-align:top;padding:2px 8px}"
     ".trcap code{white-space:pre-wrap}.trcap .deny{color:#b00}.trcap .allow{color:#070}</style>"
 )
-
-
-def _duration(seconds: float) -> str:
-    """`seconds` (not negative) in the two largest units: "1 hour 5 minutes"."""
-    left = int(seconds)
-    parts = []
-    for name, size in _UNITS:
-        count, left = divmod(left, size)
-        if count:
-            parts.append(f"{count} {name}{'' if count == 1 else 's'}")
-        if len(parts) == 2:
-            break
-    return " ".join(parts) or "0 seconds"
-
-
-def in_words(when: float, now: float | None = None) -> str:
-    """A time claim in words, relative to `now` (the clock by default):
-    ``"in 1 hour (2026-12-02 01:00:00 UTC)"`` or ``"5 minutes ago (...)"``."""
-    at = time.time() if now is None else now
-    try:
-        stamp = datetime.datetime.fromtimestamp(when, datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except (OverflowError, OSError, ValueError):
-        stamp = "beyond the calendar"
-    if when >= at:
-        return f"in {_duration(when - at)} ({stamp})" if when > at else f"now ({stamp})"
-    return f"{_duration(at - when)} ago ({stamp})"
 
 
 def _text(value: object) -> str:

@@ -41,7 +41,7 @@ import re
 from typing import Any, Union
 from urllib.parse import parse_qsl
 
-from ._checks import exact_str
+from ._checks import check_method, exact_str
 # Checkable (allows and explain as methods) is defined with the mixins that
 # load this module on first use, so that a token class has them without
 # importing it; it is re-exported here, where it is documented.
@@ -120,8 +120,6 @@ def _required(filter_: Mapping[str, Any]) -> list[str]:
     ]
 
 
-# An HTTP method is an RFC 9110 section 5.6.2 token (ASCII only).
-_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # scheme://authority path [?query], printable ASCII without space (RFC 3986
 # section 3; the characters are checked before this is applied).
 _URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<authority>[^/?#]*)(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?")
@@ -305,17 +303,13 @@ class Request:
         url = exact_str(url, "url")
         if not method or not url:
             raise ValueError(f"{'method' if not method else 'url'} must not be empty")
-        if not _TOKEN.fullmatch(method):
-            # Also what explain(url, "GET") (arguments swapped) ends in.
-            raise ValueError(
-                "method must be an HTTP method (an RFC 9110 token of ASCII letters, digits "
-                "and !#$%&'*+.^_`|~-), such as 'GET'"
-            )
+        # A method that is not a token is also what explain(url, "GET")
+        # (arguments swapped) ends in.
+        method = check_method(method)
         path, query_string = _canonical(url)
         in_url = [name for name, _ in parse_qsl(query_string, keep_blank_values=True)]
         return cls(
-            # ASCII only (the token is ASCII), so "POſT" never becomes POST.
-            method.upper(),
+            method,
             path,
             frozenset(_names(query, "query") | set(in_url)),
             frozenset(_names(post, "post")),

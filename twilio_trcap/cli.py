@@ -44,10 +44,10 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
 from typing import Any, NoReturn
 
 from . import __version__, openssl_version
+from ._time_words import in_words
 from .check import Decision, Request
 from .decode import MAX_TOKEN_LENGTH, DecodedToken, decode_token, policies_of_claims
 from .errors import DecodeError, InvalidSignatureError
@@ -632,23 +632,6 @@ def _load(args: argparse.Namespace, *, check_times: bool) -> tuple[DecodedToken,
     ) from None
 
 
-def _when(seconds: float, now: float) -> str:
-    """`seconds` since the epoch as a UTC time, and how far from `now`."""
-    try:
-        stamp = datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except (OverflowError, OSError, ValueError):
-        return "beyond the calendar"
-    delta = seconds - now
-    span = abs(delta)
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if span >= 1.5 * size:
-            amount = f"{round(span / size)} {unit}s"
-            break
-    else:
-        amount = f"{int(span)} second{'s' if int(span) != 1 else ''}"
-    return f"{stamp}, {'in ' + amount if delta > 0 else amount + ' ago'}"
-
-
 def _time_status(claims: dict[str, Any], now: float) -> dict[str, Any]:
     exp, nbf = claims.get("exp"), claims.get("nbf")
     return {
@@ -787,7 +770,7 @@ def _decode(args: argparse.Namespace) -> int:
         if name == "policies" and policies is not None:
             rows.append([name, f"{len(policies)}, below"])
         elif name in ("exp", "nbf", "iat") and isinstance(value, (int, float)):
-            rows.append([name, f"{_text(value)}  ({_when(value, now)})"])
+            rows.append([name, f"{_text(value)}  {in_words(value, now)}"])
         else:
             rows.append([_value(name), _text(value)])
     lines += _table(rows) if rows else ["  (none)"]

@@ -52,7 +52,6 @@ MAX_HEADER_LENGTH: Final[int] = _core.MAX_HEADER_LENGTH
 #: The deepest nesting of JSON objects and arrays accepted.
 MAX_JSON_DEPTH: Final[int] = _core.MAX_JSON_DEPTH
 
-# Registered claims (RFC 7519 section 4.1) whose values have a type.
 def _algorithms(algorithms: object) -> tuple[str, ...]:
     if algorithms is DEFAULT_ALGORITHMS:
         return DEFAULT_ALGORITHMS
@@ -192,12 +191,7 @@ def decode(
     Every exception about the token is a :class:`~twilio_trcap.errors.DecodeError`
     (also available as ``JwtDecodeError``); no message contains the key.
     """
-    key = check_key(key, "key")
-    names = _algorithms(algorithms)
-    slack, at = _clock(leeway, now)
-    _, claims = _core.decode_jws(token, key, names)
-    _check_claims(claims, slack, at, verify_exp, verify_nbf)
-    return claims
+    return _read(token, check_key(key, "key"), algorithms, leeway, verify_exp, verify_nbf, now)[1]
 
 
 def decode_token(
@@ -222,11 +216,27 @@ def decode_token(
     """
     if key is not None:
         key = check_key(key, "key")
+    header, claims = _read(token, key, algorithms, leeway, verify_exp, verify_nbf, now)
+    return DecodedToken(header, claims, verified=key is not None)
+
+
+def _read(
+    token: str | bytes,
+    key: KeyLike | None,
+    algorithms: Iterable[str],
+    leeway: float | timedelta,
+    verify_exp: bool,
+    verify_nbf: bool,
+    now: float | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The header and claims of `token`, read in the order :func:`decode`
+    documents, after the key (already checked by the caller; None skips
+    the signature).  The arguments are refused before the token."""
     names = _algorithms(algorithms)
     slack, at = _clock(leeway, now)
     header, claims = _core.decode_jws(token, key, names)
     _check_claims(claims, slack, at, verify_exp, verify_nbf)
-    return DecodedToken(header, claims, verified=key is not None)
+    return header, claims
 
 
 class DecodedToken(Checkable):

@@ -3,7 +3,7 @@
  *
  * It validates the whole text and reports what it reads to a handler, in
  * document order (SAX style); the handler builds whatever it likes (the
- * module file builds Python objects).  Stricter than Python's json.loads,
+ * decoder's glue, src/glue/decoder.c, builds Python objects).  Stricter than Python's json.loads,
  * on purpose:
  *   - the text must be UTF-8 (RFC 8259 section 8.1): no byte order mark, no
  *     UTF-16 or UTF-32, no overlong forms, no encoded surrogates
@@ -13,7 +13,7 @@
  *   - `top_object` asks for an object at the top (RFC 7515 section 4 and
  *     RFC 7519 section 7.2 make header and claims objects).
  * Duplicate member names are reported as they come; refusing them is the
- * handler's choice (the module file refuses them, see docs/decoding.md).
+ * handler's choice (src/glue/decoder.c refuses them, see docs/decoding.md).
  *
  * A \u escape of a lone surrogate is accepted, as json.loads accepts it
  * and as json.dumps (and our JSON writer) writes it for a str holding one:

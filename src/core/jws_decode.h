@@ -6,10 +6,11 @@
  * (base64url.h), into one piece of scratch memory the caller provides;
  * nothing is parsed as JSON here.  trcap_jws_verify_hs256 recomputes the
  * MAC over the signing input (RFC 7515 section 5.2, step 8) and compares it
- * in constant time.  The module file parses the header's JSON before the
- * signature is checked (it names the algorithm) and the payload's only
- * after, so that unauthenticated input reaches the JSON reader only as a
- * header, which is bounded by TRCAP_JWS_MAX_HEADER_LENGTH.
+ * in constant time.  The glue (src/glue/decoder.c, decode_jws) parses the
+ * header's JSON before the signature is checked (it names the algorithm)
+ * and the payload's only after, so that unauthenticated input reaches the
+ * JSON reader only as a header, which is bounded by
+ * TRCAP_JWS_MAX_HEADER_LENGTH.
  */
 #ifndef TRCAP_JWS_DECODE_H
 #define TRCAP_JWS_DECODE_H

@@ -1,7 +1,9 @@
 /*
  * JSON of Python values, as json.dumps writes them (the section below says
- * exactly how), and the module functions that return it: json_value,
- * policy_json and policy_template.
+ * exactly how), and the module functions that write it: json_value and
+ * policy_json, which return it as bytes, and policy_template, which
+ * returns one policy's JSON as a Template (template.c) whose url is left
+ * as the caller's Template items, so that a Minter fills in its sids.
  */
 #include "minter.h"
 
