@@ -23,9 +23,11 @@ from ..._checks import (
     check_optional_text,
     check_sid,
     check_text,
+    check_ttl,
     current_time,
     expiry,
 )
+from ..._payload import make_key
 from .. import GENERATE, ArgumentTypeError, Jwt, Nbf, _header_json, _user_defined
 
 __all__ = ["AccessToken", "AccessTokenGrant", "GrantLike", "check_grant"]
@@ -49,7 +51,7 @@ def check_grant(grant: object, name: str = "grant") -> GrantLike:
     :raises ArgumentTypeError: it does not (a TypeError, and a ValueError
         as twilio raised).
     """
-    if not isinstance(grant, AccessTokenGrant) and (
+    if type(grant) not in KEEPING and not isinstance(grant, AccessTokenGrant) and (
         isinstance(grant, type)
         or not isinstance(getattr(grant, "key", None), str)
         or not callable(getattr(grant, "to_payload", None))
@@ -82,6 +84,12 @@ class AccessTokenGrant(abc.ABC):
         """The grant's type and JSON value, as twilio shows a grant."""
         return f"<{type(self).__name__} {self.to_payload()}>"
 
+    def _member(self) -> bytes | None:
+        """The grant's member of the ``grants`` claim (``"key":value``), if
+        the grant keeps it written; None: ask :meth:`to_payload` at each
+        mint (a grant of one's own)."""
+        return None
+
 
 #: The header's ``cty``: a Twilio "first-party application" token.
 _CONTENT_TYPE: Final = "twilio-fpa;v=1"
@@ -104,8 +112,24 @@ def _header_of(region: str | None) -> bytes:
 
 
 #: The payload of an Access Token for the core's Minter: its jti's key sid
-#: (field 0), then the tail: the minting time and every claim after it.
-_LAYOUT: Final = _core.Template((b'{"jti":"', 0, b"-", "tail"))
+#: (field 0), the tail (the minting time, the grants, iss, exp and nbf),
+#: then sub, the account sid (field 1).
+_LAYOUT: Final = _core.Template((b'{"jti":"', 0, b"-", "tail", b',"sub":"', 1, b'"}'))
+
+#: The grant classes whose members are written as this package writes them
+#: (twilio_trcap.jwt.access_token.grants._Grant and its subclasses that
+#: keep its steps): Access Tokens ask them for their members.
+KEEPING: Final[set[type]] = set()
+
+_ACCOUNT_PREFIXES: Final = (ACCOUNT_PREFIX,)
+_KEY_PREFIXES: Final = (SIGNING_KEY_PREFIX,)
+
+
+#: The setters the constructor calls, as twilio's assigns each attribute.
+_SETTERS: Final = (
+    "account_sid", "signing_key_sid", "grants", "identity", "region", "_set_key",
+    "_init_times", "_set_jti", "secret_key",
+)  # fmt: skip
 
 
 #: What the generic mint (``Jwt.to_jwt``) calls on the token: a subclass
@@ -161,8 +185,8 @@ class AccessToken(Jwt):
     """
 
     __slots__ = (
-        "_account_sid", "_signing_key_sid", "_identity", "_region", "_grants", "_jti",
-        "_header", "_fast_mint", "_iss_json", "_sub_json", "_token_minter",
+        "_account_sid", "_signing_key_sid", "_identity", "_identity_json", "_region",
+        "_grants", "_jti", "_header", "_fast_mint", "_iss_json", "_token_minter",
     )  # fmt: skip
 
     #: The header's ``cty``: a Twilio "first-party application" token.
@@ -172,6 +196,8 @@ class AccessToken(Jwt):
     _PAYLOAD_NAME: ClassVar[str] = "grants"
 
     _grants: list[GrantLike]
+    _identity: str | None
+    _region: str | None
     _jti: str | None
     #: Never None: the secret is required (see _set_key).
     _signer: _core.Key
@@ -184,20 +210,23 @@ class AccessToken(Jwt):
     #: decoded token's own, nor when its class has a mint step of its own
     #: (then Jwt.to_jwt mints it).
     _fast_mint: bool
-    # The payload's JSON around the claims after the grants, made when
-    # what it holds is set: ',"iss":"<signing_key_sid>","exp":' and
-    # ',"sub":"<account_sid>"}'.  The sids are ASCII letters and digits:
-    # nothing to escape.
+    #: ',"iss":"<signing_key_sid>","exp":', made with the Minter (the sid
+    #: is ASCII letters and digits: nothing to escape).
     _iss_json: bytes
-    _sub_json: bytes
+    #: '"identity":' and the identity's JSON, or None.
+    _identity_json: bytes | None
     #: Whether the class is minted the generic way (see _MINT_STEPS).
     _GENERIC_MINT: ClassVar[bool] = False
+    #: Whether a class of one's own supplies a setter the constructor
+    #: would call (see _SETTERS): then the constructor calls them all.
+    _OWN_SETTERS: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Notes whether a subclass of one's own supplies a step of the
         generic mint: then :meth:`to_jwt` takes that path."""
         super().__init_subclass__(**kwargs)
         cls._GENERIC_MINT = any(_user_defined(cls, name) for name in _MINT_STEPS)
+        cls._OWN_SETTERS = any(_user_defined(cls, name) for name in _SETTERS)
 
     def __init__(
         self,
@@ -211,13 +240,42 @@ class AccessToken(Jwt):
         valid_until: int | None = None,
         region: str | None = None,
     ) -> None:
-        self.account_sid = account_sid
-        self.signing_key_sid = signing_key_sid
-        self.grants = [] if grants is None else grants
-        self.identity = identity
-        self.region = region
-        self._init_times(ttl, nbf, valid_until)
-        self._set_key(secret)
+        if self._OWN_SETTERS:
+            # twilio assigns each attribute: a setter of one's own runs.
+            self.account_sid = account_sid
+            self.signing_key_sid = signing_key_sid
+            self.grants = [] if grants is None else grants
+            self.identity = identity
+            self.region = region
+            self._init_times(ttl, nbf, valid_until)
+            self._set_key(secret)
+            return
+        # The same steps, in the same order, without a frame for each.
+        self._account_sid = check_sid(account_sid, "account_sid", _ACCOUNT_PREFIXES)
+        self._signing_key_sid = check_sid(signing_key_sid, "signing_key_sid", _KEY_PREFIXES)
+        self._set_jti(None)
+        if grants is None:
+            self._grants = []
+        else:
+            self.grants = grants
+        if identity is None:
+            self._identity = None
+            self._identity_json = None
+        else:
+            self.identity = identity
+        if region is None:
+            self._region = None
+            self._header = _header_of(None)
+        else:
+            self.region = region
+        if type(ttl) is int and nbf is GENERATE and valid_until is None:
+            self._algorithm = "HS256"
+            self._ttl = check_ttl(ttl)
+            self._nbf = GENERATE
+            self._valid_until = None
+        else:
+            self._init_times(ttl, nbf, valid_until)
+        self._signer = make_key(secret, "secret")
 
     # -- what the reference exposes, settable as there ----------------------------
 
@@ -228,8 +286,8 @@ class AccessToken(Jwt):
 
     @account_sid.setter
     def account_sid(self, value: str) -> None:
-        self._account_sid = check_sid(value, "account_sid", (ACCOUNT_PREFIX,))
-        self._sub_json = b',"sub":"' + self._account_sid.encode() + b'"}'
+        self._account_sid = check_sid(value, "account_sid", _ACCOUNT_PREFIXES)
+        self._token_minter = None
 
     @property
     def signing_key_sid(self) -> str:
@@ -238,8 +296,7 @@ class AccessToken(Jwt):
 
     @signing_key_sid.setter
     def signing_key_sid(self, value: str) -> None:
-        self._signing_key_sid = check_sid(value, "signing_key_sid", (SIGNING_KEY_PREFIX,))
-        self._iss_json = b',"iss":"' + self._signing_key_sid.encode() + b'","exp":'
+        self._signing_key_sid = check_sid(value, "signing_key_sid", _KEY_PREFIXES)
         # A decoded token's jti names the key it was signed with: a new key
         # sid gets a new jti, as iss gets the new sid.
         self._set_jti(None)
@@ -276,7 +333,11 @@ class AccessToken(Jwt):
 
     @identity.setter
     def identity(self, value: str | None) -> None:
-        self._identity = check_optional_text(value, "identity")
+        identity = check_optional_text(value, "identity")
+        self._identity = identity
+        self._identity_json = (
+            None if identity is None else b'"identity":' + _core.json_value(identity, "identity")
+        )
 
     @property
     def region(self) -> str | None:
@@ -290,9 +351,8 @@ class AccessToken(Jwt):
         self._token_minter = None
 
     def _set_key(self, value: object) -> None:
-        if value is None:
-            raise TypeError("secret must be str, bytes or Key, not NoneType")
-        super()._set_key(value)
+        # None is refused, as any other value that is no key (make_key).
+        self._signer = make_key(value, self._KEY_NAME)
         self._token_minter = None
 
     @property
@@ -368,39 +428,67 @@ class AccessToken(Jwt):
         # the token changes what it would there: the header, jti, the
         # grants, the time claims, iss and sub, then the key (PyJWT's
         # argument after the payload); the token is written once all is
-        # read.  The common case of _time_claims is written out rather
-        # than called: this runs on every mint.
+        # read.
         header, sid = self._header, self._signing_key_sid
         # A signed 64-bit int (current_time refuses any other, naming now),
         # as every generation's minting time: it is jti's tail and nbf.
         current = current_time(now)
-        grants = self._grants_claim() if self._grants or self._identity is not None else None
-        if ttl is None and not self._valid_until:
-            exp = expiry(self._ttl, current)
-            nbf = current if self._nbf is GENERATE else self._nbf
+        grants = self._grants_json()
+        exp: int
+        nbf: int | None
+        if ttl is None and not self._valid_until and self._nbf is GENERATE:
+            exp, nbf = expiry(self._ttl, current), current
         else:
             exp, nbf = self._time_claims(current, ttl)
-        iss, sub = self._iss_json, self._sub_json
-        # The grants are written one level down, where they sit in the
-        # payload, so that the writer's depth limit counts as it does for
-        # the whole payload.
-        grants_json = b"{}" if grants is None else _core.json_value((grants,), self._PAYLOAD_NAME)[1:-1]
-        # The core's Minter for the key, the header and the key sid: kept
-        # until one of them is set (a grant's to_payload() setting the key
-        # included).  If a grant set the key sid or the region, the jti and
-        # header read before it stand, as in twilio: a Minter for them
-        # signs this one token.
+        # The core's Minter for the key, the header and the sids: kept until
+        # one of them is set (a grant's to_payload() setting one included).
+        # If a grant set the key sid or the region, the jti and header read
+        # before it stand, as in twilio: a Minter for them signs this one
+        # token.
         minter = self._token_minter
         unchanged = self._signing_key_sid is sid and self._header is header
         if minter is None or not unchanged:
-            minter = _core.Minter.create(self._signer, (sid,), _LAYOUT, (), header)
+            minter = _core.Minter.create(
+                self._signer, (sid, self._account_sid), _LAYOUT, (), header
+            )
+            # iss is the key sid as it is now (twilio reads it after the
+            # grants), jti's the one read before them.
+            iss = b',"iss":"' + self._signing_key_sid.encode() + b'","exp":'
             if unchanged:
-                self._token_minter = minter
+                self._token_minter, self._iss_json = minter, iss
+        else:
+            iss = self._iss_json
         # The claims of _registered_claims, in its order (sub is never
-        # empty, so always there): the tail of _LAYOUT.
+        # empty, so always there): the tail of _LAYOUT, then sub.
         if nbf is None:
-            return minter.mint(current, b'","grants":', grants_json, iss, exp, sub)
-        return minter.mint(current, b'","grants":', grants_json, iss, exp, b',"nbf":', nbf, sub)
+            return minter.mint(current, b'","grants":', grants, iss, exp)
+        return minter.mint(current, b'","grants":', grants, iss, exp, b',"nbf":', nbf)
+
+    def _grants_json(self) -> bytes:
+        """The ``grants`` claim's JSON: each grant's member (its key and
+        payload, which a grant of this package keeps written while it is
+        unchanged), then ``identity``; as :meth:`_grants_claim` builds it
+        for any other grant, or grants with the same key."""
+        members = []
+        for grant in self._grants:
+            if type(grant) not in KEEPING:
+                return self._grants_claim_json()
+            member = grant._member()  # type: ignore[attr-defined]  # a grant of ours
+            if member is None:
+                return self._grants_claim_json()
+            members.append(member)
+        if len(members) > 1 and len({grant.key for grant in self._grants}) < len(members):
+            return self._grants_claim_json()
+        identity = self._identity_json
+        if identity is not None:
+            members.append(identity)
+        return b"{" + b",".join(members) + b"}"
+
+    def _grants_claim_json(self) -> bytes:
+        """:meth:`_grants_claim` as JSON, written one level down, where it
+        sits in the payload, so that the writer's depth limit counts as it
+        does for the whole payload."""
+        return _core.json_value((self._grants_claim(),), self._PAYLOAD_NAME)[1:-1]
 
     @classmethod
     def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: KeyLike) -> Self:

@@ -15,8 +15,10 @@ grant's sids must have their prefixes (``WS``, ``WK``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
+from ... import _core
+from ..._capability import user_defined
 from ..._checks import (
     WORKER_PREFIX,
     WORKSPACE_PREFIX,
@@ -24,7 +26,7 @@ from ..._checks import (
     check_optional_text,
     check_sid,
 )
-from . import AccessTokenGrant
+from . import KEEPING, AccessTokenGrant
 
 __all__ = [
     "ChatGrant",
@@ -37,6 +39,14 @@ __all__ = [
 ]
 
 _Check = Callable[[object, str], Any]
+
+#: Attribute types that cannot change in place: a grant holding only these
+#: keeps its member written.
+_UNCHANGING: Final = (str, bool, type(None))
+
+#: What a grant's member is written from: a class of one's own that
+#: supplies any of these writes it at every mint.
+_MEMBER_STEPS: Final = ("to_payload", "key", "_present", "KEY", "_member")
 
 
 def _optional_flag(value: object, name: str) -> bool | None:
@@ -63,20 +73,73 @@ def _sid(*prefixes: str) -> _Check:
 
 class _Grant(AccessTokenGrant):
     """A grant whose attributes are the constructor's arguments, each
-    checked by ``_CHECKS[name]`` whenever it is set."""
+    checked by ``_CHECKS[name]`` whenever it is set.
 
-    __slots__ = ()
+    It keeps its member of the ``grants`` claim written (``_written``)
+    while no attribute is set again, when every attribute is a str, a bool
+    or None (nothing that could change in place) and its class writes its
+    payload as this package does.
+    """
+
+    __slots__ = ("_written",)
 
     #: The grant's name in the ``grants`` claim.
     KEY: ClassVar[str]
     #: Each attribute and its check, in the constructor's order.
     _CHECKS: ClassVar[dict[str, _Check]]
 
+    #: Whether the class writes its payload as this package does (see
+    #: _MEMBER_STEPS): then a written member can be kept.
+    _KEEPS_MEMBER: ClassVar[bool] = True
+
+    #: Each attribute, its check and its slot's setter, in the
+    #: constructor's order (made from _CHECKS with the class).
+    _STORES: ClassVar[tuple[tuple[str, _Check, Callable[[object, object], None]], ...]]
+    #: Whether a class of one's own supplies __setattr__: then the
+    #: constructor sets each attribute through it.
+    _OWN_SETATTR: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._KEEPS_MEMBER = not any(user_defined(cls, name) for name in _MEMBER_STEPS)
+        cls._OWN_SETATTR = user_defined(cls, "__setattr__")
+        checks = getattr(cls, "_CHECKS", {})
+        cls._STORES = tuple((name, check, getattr(cls, name).__set__) for name, check in checks.items())
+        if cls._KEEPS_MEMBER:
+            KEEPING.add(cls)
+
+    def _assign(self, *values: object) -> None:
+        """Sets the attributes, in the constructor's order, as setting
+        each would (checked, and the written member dropped), without a
+        frame for each."""
+        if self._OWN_SETATTR:
+            for name, value in zip(self._CHECKS, values):
+                setattr(self, name, value)
+            return
+        for (name, check, store), value in zip(self._STORES, values):
+            store(self, check(value, name))
+        _store_written(self, None)
+
     def __setattr__(self, name: str, value: object) -> None:
         check = self._CHECKS.get(name)
         if check is None:
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r} to set")
         object.__setattr__(self, name, check(value, name))
+        _store_written(self, None)
+
+    def _member(self) -> bytes | None:
+        member: bytes | None = getattr(self, "_written", None)
+        if member is None:
+            # One level down, where it sits in the payload: the writer's
+            # depth limit counts as it does for the whole payload.
+            member = _core.json_value(({self.key: self.to_payload()},), "grants")[2:-2]
+            if self._KEEPS_MEMBER:
+                for name in self._CHECKS:
+                    if type(getattr(self, name)) not in _UNCHANGING:
+                        break
+                else:
+                    _store_written(self, member)
+        return member
 
     @property
     def key(self) -> str:
@@ -112,6 +175,10 @@ class _Grant(AccessTokenGrant):
         return f"{type(self).__name__}({arguments})"
 
 
+#: Sets a grant's written member (the ``_written`` slot's setter).
+_store_written: Final = _Grant._written.__set__  # type: ignore[attr-defined]
+
+
 class ChatGrant(_Grant):
     """Programmable Chat (``grants.chat``).
 
@@ -139,10 +206,7 @@ class ChatGrant(_Grant):
         deployment_role_sid: str | None = None,
         push_credential_sid: str | None = None,
     ) -> None:
-        self.service_sid = service_sid
-        self.endpoint_id = endpoint_id
-        self.deployment_role_sid = deployment_role_sid
-        self.push_credential_sid = push_credential_sid
+        self._assign(service_sid, endpoint_id, deployment_role_sid, push_credential_sid)
 
 
 class SyncGrant(_Grant):
@@ -162,8 +226,7 @@ class SyncGrant(_Grant):
     endpoint_id: str | None
 
     def __init__(self, service_sid: str | None = None, endpoint_id: str | None = None) -> None:
-        self.service_sid = service_sid
-        self.endpoint_id = endpoint_id
+        self._assign(service_sid, endpoint_id)
 
 
 class VoiceGrant(_Grant):
@@ -209,11 +272,10 @@ class VoiceGrant(_Grant):
         push_credential_sid: str | None = None,
         endpoint_id: str | None = None,
     ) -> None:
-        self.incoming_allow = incoming_allow
-        self.outgoing_application_sid = outgoing_application_sid
-        self.outgoing_application_params = outgoing_application_params
-        self.push_credential_sid = push_credential_sid
-        self.endpoint_id = endpoint_id
+        self._assign(
+            incoming_allow, outgoing_application_sid, outgoing_application_params,
+            push_credential_sid, endpoint_id,
+        )  # fmt: skip
 
     def to_payload(self) -> dict[str, Any]:
         """The grant's claims (a new dict), in twilio's order."""
@@ -245,7 +307,7 @@ class VideoGrant(_Grant):
     room: str | None
 
     def __init__(self, room: str | None = None) -> None:
-        self.room = room
+        self._assign(room)
 
     def to_payload(self) -> dict[str, Any]:
         """The grant's claims (a new dict)."""
@@ -286,9 +348,7 @@ class TaskRouterGrant(_Grant):
         worker_sid: str | None = None,
         role: str | None = None,
     ) -> None:
-        self.workspace_sid = workspace_sid
-        self.worker_sid = worker_sid
-        self.role = role
+        self._assign(workspace_sid, worker_sid, role)
 
 
 class PlaybackGrant(_Grant):
@@ -306,7 +366,7 @@ class PlaybackGrant(_Grant):
     grant: Any
 
     def __init__(self, grant: Any = None) -> None:
-        self.grant = grant
+        self._assign(grant)
 
     def to_payload(self) -> Any:
         """The grant as given (JSON is checked when the token is written)."""
