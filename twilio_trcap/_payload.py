@@ -21,6 +21,8 @@ from .policy import REQUIRED
 #: TaskRouter's REST API, and the base of its event channels.
 TASK_ROUTER_BASE_URL: Final = "https://taskrouter.twilio.com"
 TASK_ROUTER_BASE_WS_URL: Final = "https://event-bridge.twilio.com/v1/wschannels"
+#: TaskRouter's API version: in every policy URL and the ``version`` claim.
+TASK_ROUTER_VERSION: Final = "v1"
 
 # ---------------------------------------------------------------------------
 # Fields: every generation's capability has the same six, in this order; a

@@ -36,6 +36,7 @@ from ._payload import (
     LAYOUT_4_0,
     TASK_ROUTER_BASE_URL,
     TASK_ROUTER_BASE_WS_URL,
+    TASK_ROUTER_VERSION,
     VERSION,
     WORKER_URL,
     WORKSPACE,
@@ -158,7 +159,7 @@ class TaskRouterCapability(FieldsCapability):
         workspace_sid: str,
         worker_sid: str,
         base_url: str = TASK_ROUTER_BASE_URL,
-        version: str = "v1",
+        version: str = TASK_ROUTER_VERSION,
         base_ws_url: str = TASK_ROUTER_BASE_WS_URL,
     ) -> None:
         fields = cast(Fields, check_fields(
@@ -258,7 +259,7 @@ class TaskRouterCapability(FieldsCapability):
         ttl: int = 3600,
         now: int | None = None,
         base_url: str = TASK_ROUTER_BASE_URL,
-        version: str = "v1",
+        version: str = TASK_ROUTER_VERSION,
         base_ws_url: str = TASK_ROUTER_BASE_WS_URL,
     ) -> list[str]:
         """Tokens for many Workers of one Workspace, with the same permissions.

@@ -39,6 +39,7 @@ from ._payload import (
     LAYOUT_5,
     TASK_ROUTER_BASE_URL,
     TASK_ROUTER_BASE_WS_URL,
+    TASK_ROUTER_VERSION,
     WORKER_RESERVATIONS_URL,
     WORKER_URL,
     make_key,
@@ -61,7 +62,6 @@ __all__ = [
 ]
 
 TASK_ROUTER_BASE_EVENTS_URL: Final = TASK_ROUTER_BASE_WS_URL
-TASK_ROUTER_VERSION: Final = "v1"
 
 
 class TaskRouterCapability(ChannelCapability):

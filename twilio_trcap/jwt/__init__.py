@@ -399,6 +399,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
 
     def _time_claims(self, now: int, ttl: object) -> tuple[int, int | None]:
         """``exp`` and ``nbf`` for a token minted at `now`."""
+        # The one home of the rule: every token class's to_jwt asks here.
         if ttl is not None:
             exp = expiry(ttl, now)
         elif self._valid_until:
@@ -406,9 +407,7 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
             # so it does here (not an exp of 1970).  It was checked when set.
             exp = self._valid_until
         else:
-            # now and self._ttl are checked ints already (current_time, the
-            # ttl setter): only the sum's range is left to check.
-            exp = check_claim_time(now + self._ttl, "exp")
+            exp = expiry(self._ttl, now)
         nbf = now if self._nbf is GENERATE else self._nbf
         return exp, nbf
 

@@ -434,12 +434,7 @@ class AccessToken(Jwt):
         # as every generation's minting time: it is jti's tail and nbf.
         current = current_time(now)
         grants = self._grants_json()
-        exp: int
-        nbf: int | None
-        if ttl is None and not self._valid_until and self._nbf is GENERATE:
-            exp, nbf = expiry(self._ttl, current), current
-        else:
-            exp, nbf = self._time_claims(current, ttl)
+        exp, nbf = self._time_claims(current, ttl)
         # The core's Minter for the key, the header and the sids: kept until
         # one of them is set (a grant's to_payload() setting one included).
         # If a grant set the key sid or the region, the jti and header read

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from collections.abc import Callable
 from typing import Any, ClassVar, Final, Self, TypedDict, Unpack, cast
 
-from ..._capability import ChannelCapability, PolicyMethods, user_defined
+from ..._capability import ChannelCapability, PolicyMethods
 from ..._checks import (
     ACCOUNT_PREFIX,
     CHANNEL_PREFIXES,
@@ -20,8 +20,6 @@ from ..._checks import (
     check_flag,
     check_sid,
     check_ttl,
-    current_time,
-    expiry,
 )
 from ..._payload import (
     ACCOUNT,
@@ -32,6 +30,7 @@ from ..._payload import (
     LAYOUT_6,
     TASK_ROUTER_BASE_URL,
     TASK_ROUTER_BASE_WS_URL,
+    TASK_ROUTER_VERSION,
     WORKSPACE,
     Fields,
     make_key,
@@ -42,15 +41,6 @@ from ...policy import Policy
 from .. import GENERATE, ArgumentTypeError, Jwt, Nbf
 
 __all__ = ["CapabilityOptions", "TaskRouterCapabilityToken"]
-
-#: What the fast ``to_jwt`` stands for: a class of one's own that supplies
-#: any of these is minted by ``Jwt.to_jwt``, so that its code runs.
-_MINT_STEPS: Final = (
-    "_generate_payload", "_generate_headers", "headers", "payload", "_sign",
-    "_time_claims", "_registered_claims", "_claims_at", "_sign_claims", "_sign_json",
-    "to_jwt",
-)  # fmt: skip
-
 
 #: The field rules of a capability token (twilio_trcap._checks.check_fields),
 #: by channel prefix and the name of the channel's argument: the three
@@ -133,14 +123,12 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
 
     __slots__ = ("_fields",)
 
-    VERSION: ClassVar[str] = "v1"
+    VERSION: ClassVar[str] = TASK_ROUTER_VERSION
     _KEY_WHAT: ClassVar[str] = "an auth token"
     DOMAIN: ClassVar[str] = TASK_ROUTER_BASE_URL
     EVENTS_BASE_URL: ClassVar[str] = TASK_ROUTER_BASE_WS_URL
     #: The channel sid prefix of the subclass: ``WK``, ``WQ`` or ``WS``.
     CHANNEL_PREFIX: ClassVar[str]
-    #: Whether to_jwt writes the token itself (see _MINT_STEPS).
-    _FAST_MINT: ClassVar[bool] = True
 
     #: The ``allow_*`` keywords and their defaults, in the order twilio
     #: applies them (subresources: fetch, delete, update).
@@ -170,7 +158,6 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
         # ChannelCapability records their policies once per set of flags.
         cls._PLAN_STEPS = tuple(cls._FLAGS)
         super().__init_subclass__(**kwargs)
-        cls._FAST_MINT = not any(user_defined(cls, name) for name in _MINT_STEPS)
 
     def _build(
         self,
@@ -353,30 +340,6 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
     _make_policy = PolicyMethods.add_policy
 
     # -- the token ---------------------------------------------------------------
-
-    def to_jwt(self, ttl: int | None = None, *, now: int | None = None) -> str:
-        """The signed token (a str), as :meth:`Jwt.to_jwt
-        <twilio_trcap.jwt.Jwt.to_jwt>` mints it, written in one step
-        (unless a class of one's own supplies a step of the generic mint).
-
-        :raises TypeError: `ttl` or `now` is not an int.
-        :raises ValueError: `ttl` is negative.
-        :raises OverflowError: `now` (or the clock) or ``exp`` does not fit a
-            signed 64-bit int.
-        """
-        if not self._FAST_MINT:
-            return Jwt.to_jwt(self, ttl, now=now)
-        current = current_time(now)
-        if ttl is not None:
-            exp = expiry(ttl, current)
-        elif self._valid_until:
-            exp = self._valid_until
-        else:
-            exp = expiry(self._ttl, current)
-        nbf = self._nbf
-        if nbf is GENERATE:
-            return self._minter.mint(exp, b',"nbf":', current, b"}")
-        return self._sign(current, exp, nbf)
 
     def _sign(self, now: int, exp: int, nbf: int | None) -> str:
         if nbf is None:
