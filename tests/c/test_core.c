@@ -507,9 +507,9 @@ test_json_writer(void)
     check_json(ucs4, 3, 4, "\"\\ud83d\\ude00\\udbff\\udfffA\"");
     check_json(ascii, 0, 1, "\"\"");
 
-    /* is_plain, whose SSE2 path reads 16 bytes at a time and overlaps its
-     * last read: every length up to 70, with every byte value at the first,
-     * a middle and the last position, against the rule byte by byte. */
+    /* is_plain, whose loop the compiler may vectorise into blocks and a
+     * tail: every length up to 70, with every byte value at the first, a
+     * middle and the last position, against the rule byte by byte. */
     {
         unsigned char text[70];
         int mismatches = 0;
