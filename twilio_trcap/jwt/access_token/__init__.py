@@ -464,15 +464,19 @@ class AccessToken(Jwt):
         payload, which a grant of this package keeps written while it is
         unchanged), then ``identity``; as :meth:`_grants_claim` builds it
         for any other grant, or grants with the same key."""
+        grants = self._grants
         members = []
-        for grant in self._grants:
+        for grant in grants:
             if type(grant) not in KEEPING:
                 return self._grants_claim_json()
-            member = grant._member()  # type: ignore[attr-defined]  # a grant of ours
+            # A grant of ours (KEEPING): its member as it keeps it, or written.
+            member = getattr(grant, "_written", None) or grant._member()  # type: ignore[attr-defined]
             if member is None:
                 return self._grants_claim_json()
             members.append(member)
-        if len(members) > 1 and len({grant.key for grant in self._grants}) < len(members):
+        # Their keys are their classes' KEY (a class that changes it is not
+        # in KEEPING): two grants with one key take twilio's way.
+        if len(members) > 1 and len({type(grant).KEY for grant in grants}) < len(members):  # type: ignore[attr-defined]
             return self._grants_claim_json()
         identity = self._identity_json
         if identity is not None:

@@ -40,9 +40,9 @@ __all__ = [
 
 _Check = Callable[[object, str], Any]
 
-#: Attribute types that cannot change in place: a grant holding only these
+#: Value types that cannot change in place: a grant holding only these
 #: keeps its member written.
-_UNCHANGING: Final = (str, bool, type(None))
+_UNCHANGING: Final = (str, bool, int, float, type(None))
 
 #: What a grant's member is written from: a class of one's own that
 #: supplies any of these writes it at every mint.
@@ -98,6 +98,10 @@ class _Grant(AccessTokenGrant):
     #: Whether a class of one's own supplies __setattr__: then the
     #: constructor sets each attribute through it.
     _OWN_SETATTR: ClassVar[bool] = False
+    #: The attributes that may hold a value that changes in place (a
+    #: mapping): while one does, the member is written at every mint.  The
+    #: others are checked text, flags or None.
+    _IN_PLACE: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -134,7 +138,7 @@ class _Grant(AccessTokenGrant):
             # depth limit counts as it does for the whole payload.
             member = _core.json_value(({self.key: self.to_payload()},), "grants")[2:-2]
             if self._KEEPS_MEMBER:
-                for name in self._CHECKS:
+                for name in self._IN_PLACE:
                     if type(getattr(self, name)) not in _UNCHANGING:
                         break
                 else:
@@ -250,6 +254,7 @@ class VoiceGrant(_Grant):
         "push_credential_sid", "endpoint_id",
     )  # fmt: skip
     KEY: ClassVar[str] = "voice"
+    _IN_PLACE: ClassVar[tuple[str, ...]] = ("outgoing_application_params",)
     _CHECKS: ClassVar[dict[str, _Check]] = {
         "incoming_allow": _optional_flag,
         "outgoing_application_sid": check_optional_text,
@@ -361,6 +366,7 @@ class PlaybackGrant(_Grant):
 
     __slots__ = ("grant",)
     KEY: ClassVar[str] = "player"
+    _IN_PLACE: ClassVar[tuple[str, ...]] = ("grant",)
     _CHECKS: ClassVar[dict[str, _Check]] = {"grant": _any_json}
 
     grant: Any
