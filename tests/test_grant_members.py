@@ -150,3 +150,27 @@ def test_a_bad_value_set_again_is_refused_and_the_member_kept() -> None:
     with pytest.raises(ValueError, match="worker_sid"):
         ours.grants[0].worker_sid = "XX" + "f" * 32
     assert minted(ours) == before == minted(theirs)
+
+
+def test_a_subclass_with_attributes_of_its_own() -> None:
+    # An attribute of its own, listed first and holding a mapping, with
+    # the payload the base writes (every attribute that is not None): the
+    # base's constructor still sets the base's attributes, and a change in
+    # place still shows.
+    class Tagged(our_grants.TaskRouterGrant):
+        __slots__ = ("tags",)
+        _CHECKS = {"tags": lambda value, name: value, **our_grants.TaskRouterGrant._CHECKS}
+
+        def __init__(self, tags: dict[str, Any], **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.tags = tags
+
+    grant = Tagged({"a": 1}, workspace_sid=WORKSPACE, role="worker")
+    assert (grant.workspace_sid, grant.worker_sid, grant.role) == (WORKSPACE, None, "worker")
+    token = AccessToken(ACCOUNT, KEY_SID, SECRET, [grant])
+    first = minted(token)
+    grant.tags["b"] = 2
+    second = minted(token)
+    assert first != second
+    claims = __import__("jwt").decode(second, SECRET, algorithms=["HS256"], options={"verify_exp": False})
+    assert claims["grants"]["task_router"] == {"tags": {"a": 1, "b": 2}, "workspace_sid": WORKSPACE, "role": "worker"}

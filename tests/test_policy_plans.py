@@ -175,3 +175,20 @@ def test_a_flag_that_claims_to_be_a_bool_is_refused() -> None:
         ours.WorkerCapabilityToken(ACCOUNT, KEY, WORKSPACE, WORKER, allow_update_self=FakeBool())
     with pytest.raises(TypeError, match="^allow_update_self must be bool, not int$"):
         ours.WorkerCapabilityToken(ACCOUNT, KEY, WORKSPACE, WORKER, allow_update_self=1)
+
+
+def test_a_class_with_a_finalizer_is_never_probed() -> None:
+    finalized: list[bool] = []
+
+    class Tracked(ours.TaskQueueCapabilityToken):
+        def __del__(self) -> None:
+            finalized.append(hasattr(self, "_signer"))
+
+    assert Tracked._PLANS is None
+    token = Tracked(ACCOUNT, KEY, WORKSPACE, QUEUE).to_jwt(now=NBF)
+    assert token == ours.TaskQueueCapabilityToken(ACCOUNT, KEY, WORKSPACE, QUEUE).to_jwt(now=NBF)
+    import gc
+
+    gc.collect()
+    # Only the real object was finalized, whole.
+    assert finalized == [True]

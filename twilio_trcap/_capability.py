@@ -226,7 +226,9 @@ class ChannelCapability(FieldsCapability):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        steps = (*cls._PLAN_STEPS, "_grant", "_resource", "channel_prefix", "__new__")
+        # __del__ too: a probe (an object of the class whose __init__ never
+        # ran) would run it.
+        steps = (*cls._PLAN_STEPS, "_grant", "_resource", "channel_prefix", "__new__", "__del__")
         cls._PLANS = None if any(user_defined(cls, name) for name in steps) else {}
 
     @classmethod

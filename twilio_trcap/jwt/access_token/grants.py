@@ -46,7 +46,7 @@ _UNCHANGING: Final = (str, bool, int, float, type(None))
 
 #: What a grant's member is written from: a class of one's own that
 #: supplies any of these writes it at every mint.
-_MEMBER_STEPS: Final = ("to_payload", "key", "_present", "KEY", "_member")
+_MEMBER_STEPS: Final = ("to_payload", "key", "_present", "KEY", "_member", "_CHECKS", "_IN_PLACE")
 
 
 def _optional_flag(value: object, name: str) -> bool | None:
@@ -92,9 +92,10 @@ class _Grant(AccessTokenGrant):
     #: _MEMBER_STEPS): then a written member can be kept.
     _KEEPS_MEMBER: ClassVar[bool] = True
 
-    #: Each attribute, its check and its slot's setter, in the
-    #: constructor's order (made from _CHECKS with the class).
-    _STORES: ClassVar[tuple[tuple[str, _Check, Callable[[object, object], None]], ...]]
+    #: Each attribute of the class's own constructor, its check and its
+    #: slot's setter, in the constructor's order (made from _CHECKS with
+    #: the class; None if an attribute is not a slot of it).
+    _STORES: ClassVar[tuple[tuple[str, _Check, Callable[[object, object], None]], ...] | None]
     #: Whether a class of one's own supplies __setattr__: then the
     #: constructor sets each attribute through it.
     _OWN_SETATTR: ClassVar[bool] = False
@@ -108,19 +109,26 @@ class _Grant(AccessTokenGrant):
         cls._KEEPS_MEMBER = not any(user_defined(cls, name) for name in _MEMBER_STEPS)
         cls._OWN_SETATTR = user_defined(cls, "__setattr__")
         checks = getattr(cls, "_CHECKS", {})
-        cls._STORES = tuple((name, check, getattr(cls, name).__set__) for name, check in checks.items())
+        slots = {name: vars(cls).get(name) for name in checks}
+        cls._STORES = (
+            tuple((name, check, slots[name].__set__) for name, check in checks.items())  # type: ignore[union-attr]
+            if all(hasattr(slot, "__set__") for slot in slots.values()) and "_CHECKS" in vars(cls)
+            else None
+        )
         if cls._KEEPS_MEMBER:
             KEEPING.add(cls)
 
-    def _assign(self, *values: object) -> None:
-        """Sets the attributes, in the constructor's order, as setting
-        each would (checked, and the written member dropped), without a
-        frame for each."""
-        if self._OWN_SETATTR:
-            for name, value in zip(self._CHECKS, values):
+    def _assign(self, owner: type[_Grant], *values: object) -> None:
+        """Sets the attributes of `owner`'s constructor (`owner` is the
+        class whose ``__init__`` calls this, `self` may be of a subclass),
+        in its order, as setting each would (checked, and the written
+        member dropped), without a frame for each."""
+        stores = owner._STORES
+        if stores is None or self._OWN_SETATTR:
+            for name, value in zip(owner._CHECKS, values):
                 setattr(self, name, value)
             return
-        for (name, check, store), value in zip(self._STORES, values):
+        for (name, check, store), value in zip(stores, values):
             store(self, check(value, name))
         _store_written(self, None)
 
@@ -210,7 +218,7 @@ class ChatGrant(_Grant):
         deployment_role_sid: str | None = None,
         push_credential_sid: str | None = None,
     ) -> None:
-        self._assign(service_sid, endpoint_id, deployment_role_sid, push_credential_sid)
+        self._assign(ChatGrant, service_sid, endpoint_id, deployment_role_sid, push_credential_sid)
 
 
 class SyncGrant(_Grant):
@@ -230,7 +238,7 @@ class SyncGrant(_Grant):
     endpoint_id: str | None
 
     def __init__(self, service_sid: str | None = None, endpoint_id: str | None = None) -> None:
-        self._assign(service_sid, endpoint_id)
+        self._assign(SyncGrant, service_sid, endpoint_id)
 
 
 class VoiceGrant(_Grant):
@@ -278,7 +286,7 @@ class VoiceGrant(_Grant):
         endpoint_id: str | None = None,
     ) -> None:
         self._assign(
-            incoming_allow, outgoing_application_sid, outgoing_application_params,
+            VoiceGrant, incoming_allow, outgoing_application_sid, outgoing_application_params,
             push_credential_sid, endpoint_id,
         )  # fmt: skip
 
@@ -312,7 +320,7 @@ class VideoGrant(_Grant):
     room: str | None
 
     def __init__(self, room: str | None = None) -> None:
-        self._assign(room)
+        self._assign(VideoGrant, room)
 
     def to_payload(self) -> dict[str, Any]:
         """The grant's claims (a new dict)."""
@@ -353,7 +361,7 @@ class TaskRouterGrant(_Grant):
         worker_sid: str | None = None,
         role: str | None = None,
     ) -> None:
-        self._assign(workspace_sid, worker_sid, role)
+        self._assign(TaskRouterGrant, workspace_sid, worker_sid, role)
 
 
 class PlaybackGrant(_Grant):
@@ -372,7 +380,7 @@ class PlaybackGrant(_Grant):
     grant: Any
 
     def __init__(self, grant: Any = None) -> None:
-        self._assign(grant)
+        self._assign(PlaybackGrant, grant)
 
     def to_payload(self) -> Any:
         """The grant as given (JSON is checked when the token is written)."""
