@@ -256,8 +256,9 @@ class Jwt(KeyHolder, metaclass=abc.ABCMeta):
     def _init_times(self, ttl: object, nbf: object, valid_until: object) -> None:
         self._algorithm = self.ALGORITHM
         self._ttl = check_ttl(ttl)
-        self._nbf = _check_nbf(nbf)
-        self._valid_until = _check_valid_until(valid_until)
+        # The defaults need no check (and no call: every constructor runs this).
+        self._nbf = GENERATE if nbf is GENERATE else _check_nbf(nbf)
+        self._valid_until = None if valid_until is None else _check_valid_until(valid_until)
 
     # -- what the reference exposes, settable where it is ------------------
 

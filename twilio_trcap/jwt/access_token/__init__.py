@@ -23,7 +23,6 @@ from ..._checks import (
     check_optional_text,
     check_sid,
     check_text,
-    check_ttl,
     current_time,
     expiry,
 )
@@ -268,13 +267,7 @@ class AccessToken(Jwt):
             self._header = _header_of(None)
         else:
             self.region = region
-        if type(ttl) is int and nbf is GENERATE and valid_until is None:
-            self._algorithm = "HS256"
-            self._ttl = check_ttl(ttl)
-            self._nbf = GENERATE
-            self._valid_until = None
-        else:
-            self._init_times(ttl, nbf, valid_until)
+        self._init_times(ttl, nbf, valid_until)
         self._signer = make_key(secret, "secret")
 
     # -- what the reference exposes, settable as there ----------------------------

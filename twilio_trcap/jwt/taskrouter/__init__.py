@@ -19,7 +19,6 @@ from ..._checks import (
     check_fields,
     check_flag,
     check_sid,
-    check_ttl,
 )
 from ..._payload import (
     ACCOUNT,
@@ -226,13 +225,7 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
         if plan is None and plans is not None:
             plan = cls._plan(given, prefix, lambda: self._steps(given))
         self._minter = new_minter(key, fields, LAYOUT_6[prefix], plan or ())
-        if type(ttl) is int and nbf is GENERATE and valid_until is None:
-            self._algorithm = "HS256"
-            self._ttl = check_ttl(ttl)
-            self._nbf = GENERATE
-            self._valid_until = None
-        else:
-            self._init_times(ttl, nbf, valid_until)
+        self._init_times(ttl, nbf, valid_until)
         if plan is None:
             for step in self._steps(given):
                 step(self)
