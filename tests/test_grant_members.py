@@ -174,3 +174,28 @@ def test_a_subclass_with_attributes_of_its_own() -> None:
     assert first != second
     claims = __import__("jwt").decode(second, SECRET, algorithms=["HS256"], options={"verify_exp": False})
     assert claims["grants"]["task_router"] == {"tags": {"a": 1, "b": 2}, "workspace_sid": WORKSPACE, "role": "worker"}
+
+
+def test_values_that_compare_equal_across_types_are_not_confused() -> None:
+    # 1 == True == 1.0, but their JSON differs: a kept member must never
+    # stand for another.
+    def playback(value: Any) -> Callable[[Any], list[Any]]:
+        return lambda module: [module.PlaybackGrant(grant=value)]
+
+    for first, second in ((1, True), (True, 1.0), (0, False), ("x", "x")):
+        ours, theirs = both(playback(first))
+        assert minted(ours) == minted(theirs)
+        ours.grants[0].grant = second
+        theirs.grants[0].grant = second
+        assert minted(ours) == minted(theirs)
+
+
+def test_a_value_set_away_and_back_between_mints() -> None:
+    ours, theirs = both(task_router)
+    tokens = []
+    for role in ("a", "b", "a", None, "a"):
+        ours.grants[0].role = role
+        theirs.grants[0].role = role
+        tokens.append(minted(ours))
+        assert tokens[-1] == minted(theirs)
+    assert tokens[0] == tokens[2] == tokens[4] != tokens[1]

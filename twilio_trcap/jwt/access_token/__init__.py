@@ -462,11 +462,8 @@ class AccessToken(Jwt):
         for grant in grants:
             if type(grant) not in KEEPING:
                 return self._grants_claim_json()
-            # A grant of ours (KEEPING): its member as it keeps it, or written.
-            member = getattr(grant, "_written", None) or grant._member()  # type: ignore[attr-defined]
-            if member is None:
-                return self._grants_claim_json()
-            members.append(member)
+            # A grant of ours (KEEPING): its member, kept or written.
+            members.append(grant._member())  # type: ignore[attr-defined]
         # Their keys are their classes' KEY (a class that changes it is not
         # in KEEPING): two grants with one key take twilio's way.
         if len(members) > 1 and len({type(grant).KEY for grant in grants}) < len(members):  # type: ignore[attr-defined]

@@ -14,7 +14,8 @@ grant's sids must have their prefixes (``WS``, ``WK``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import operator
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Final
 
 from ... import _core
@@ -40,13 +41,26 @@ __all__ = [
 
 _Check = Callable[[object, str], Any]
 
-#: Value types that cannot change in place: a grant holding only these
-#: keeps its member written.
-_UNCHANGING: Final = (str, bool, int, float, type(None))
+#: The values of an _IN_PLACE attribute that let a grant keep its member:
+#: nothing that changes in place, and nothing that compares equal to a
+#: value of another type (as 1 does to True), so that equal snapshots are
+#: the same JSON.
+_UNCHANGING: Final = (str, type(None))
 
 #: What a grant's member is written from: a class of one's own that
 #: supplies any of these writes it at every mint.
-_MEMBER_STEPS: Final = ("to_payload", "key", "_present", "KEY", "_member", "_CHECKS", "_IN_PLACE")
+_MEMBER_STEPS: Final = (
+    "to_payload", "key", "_payload_from", "KEY", "_member", "_CHECKS", "_IN_PLACE", "_SNAPSHOT",
+)  # fmt: skip
+
+
+def _snapshot_of(names: tuple[str, ...]) -> Callable[[object], tuple[Any, ...]]:
+    """A function reading the attributes `names` of an object at once, as
+    a tuple (attrgetter gives a lone value for a single name)."""
+    if len(names) == 1:
+        (name,) = names
+        return lambda grant: (getattr(grant, name),)
+    return operator.attrgetter(*names)
 
 
 def _optional_flag(value: object, name: str) -> bool | None:
@@ -75,10 +89,14 @@ class _Grant(AccessTokenGrant):
     """A grant whose attributes are the constructor's arguments, each
     checked by ``_CHECKS[name]`` whenever it is set.
 
-    It keeps its member of the ``grants`` claim written (``_written``)
-    while no attribute is set again, when every attribute is a str, a bool
-    or None (nothing that could change in place) and its class writes its
-    payload as this package does.
+    Its payload is written from a snapshot of its attributes (one read of
+    each).  It keeps its member of the ``grants`` claim written
+    (``_written``) with the snapshot it was written from, and gives it
+    again while a new snapshot equals that one: no setter has to say that
+    it changed, so no thread can leave a stale member behind.  It keeps
+    one only when every attribute is checked text, a bool or None (none
+    can change in place: ``_IN_PLACE`` names those that could) and its
+    class writes its payload as this package does.
     """
 
     __slots__ = ("_written",)
@@ -100,9 +118,13 @@ class _Grant(AccessTokenGrant):
     #: constructor sets each attribute through it.
     _OWN_SETATTR: ClassVar[bool] = False
     #: The attributes that may hold a value that changes in place (a
-    #: mapping): while one does, the member is written at every mint.  The
-    #: others are checked text, flags or None.
+    #: mapping): while one holds anything but a str or None, the member is
+    #: written at every mint.  The others are checked text, flags or None.
     _IN_PLACE: ClassVar[tuple[str, ...]] = ()
+    #: The attributes' values, in _CHECKS order (a tuple): the snapshot.
+    _SNAPSHOT: Callable[[object], tuple[Any, ...]]
+    #: The positions of _IN_PLACE's attributes in a snapshot.
+    _IN_PLACE_AT: ClassVar[tuple[int, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -115,6 +137,10 @@ class _Grant(AccessTokenGrant):
             if all(hasattr(slot, "__set__") for slot in slots.values()) and "_CHECKS" in vars(cls)
             else None
         )
+        names = tuple(checks)
+        # A staticmethod: a lambda on the class would be bound to the grant.
+        cls._SNAPSHOT = staticmethod(_snapshot_of(names))
+        cls._IN_PLACE_AT = tuple(names.index(name) for name in cls._IN_PLACE if name in names)
         if cls._KEEPS_MEMBER:
             KEEPING.add(cls)
 
@@ -130,27 +156,29 @@ class _Grant(AccessTokenGrant):
             return
         for (name, check, store), value in zip(stores, values):
             store(self, check(value, name))
-        _store_written(self, None)
 
     def __setattr__(self, name: str, value: object) -> None:
         check = self._CHECKS.get(name)
         if check is None:
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r} to set")
         object.__setattr__(self, name, check(value, name))
-        _store_written(self, None)
 
-    def _member(self) -> bytes | None:
-        member: bytes | None = getattr(self, "_written", None)
-        if member is None:
-            # One level down, where it sits in the payload: the writer's
-            # depth limit counts as it does for the whole payload.
-            member = _core.json_value(({self.key: self.to_payload()},), "grants")[2:-2]
-            if self._KEEPS_MEMBER:
-                for name in self._IN_PLACE:
-                    if type(getattr(self, name)) not in _UNCHANGING:
-                        break
-                else:
-                    _store_written(self, member)
+    def _member(self) -> bytes:
+        values = self._SNAPSHOT(self)
+        kept = getattr(self, "_written", None)
+        if kept is not None and kept[0] == values:
+            return kept[1]  # type: ignore[no-any-return]
+        # One level down, where it sits in the payload: the writer's depth
+        # limit counts as it does for the whole payload.
+        member = _core.json_value(({self.KEY: self._payload_from(values)},), "grants")[2:-2]
+        if self._KEEPS_MEMBER:
+            for at in self._IN_PLACE_AT:
+                if type(values[at]) not in _UNCHANGING:
+                    break
+            else:
+                # Text, flags and None only: a snapshot that compares equal
+                # is the same payload.
+                _store_written(self, (values, member))
         return member
 
     @property
@@ -158,19 +186,19 @@ class _Grant(AccessTokenGrant):
         """The grant's name in the ``grants`` claim."""
         return self.KEY
 
-    def to_payload(self) -> dict[str, Any]:
+    def to_payload(self) -> Any:
         """The grant's claims (a new dict): each attribute that is not
         ``None``, in the constructor's order (a grant that writes more
-        overrides this)."""
-        return self._present(self._CHECKS)
+        says how in ``_payload_from``)."""
+        return self._payload_from(self._SNAPSHOT(self))
 
-    def _present(self, names: Iterable[str]) -> dict[str, Any]:
-        """The named attributes that are not ``None``, in that order."""
+    def _payload_from(self, values: tuple[Any, ...]) -> Any:
+        """The payload of a snapshot of the attributes: each that is not
+        ``None``, in the constructor's order."""
         # A plain loop: a generator and a comprehension cost three times
         # as much, on every mint.
         present = {}
-        for name in names:
-            value = getattr(self, name)
+        for name, value in zip(self._CHECKS, values):
             if value is not None:
                 present[name] = value
         return present
@@ -290,18 +318,22 @@ class VoiceGrant(_Grant):
             push_credential_sid, endpoint_id,
         )  # fmt: skip
 
-    def to_payload(self) -> dict[str, Any]:
+    def _payload_from(self, values: tuple[Any, ...]) -> dict[str, Any]:
         """The grant's claims (a new dict), in twilio's order."""
+        incoming, application, params, push_credential, endpoint = values
         grant: dict[str, Any] = {}
-        if self.incoming_allow:
+        if incoming:
             grant["incoming"] = {"allow": True}
-        if self.outgoing_application_sid is not None:
-            outgoing: dict[str, Any] = {"application_sid": self.outgoing_application_sid}
+        if application is not None:
+            outgoing: dict[str, Any] = {"application_sid": application}
             # twilio leaves empty params out too (it tests their truth).
-            if self.outgoing_application_params:
-                outgoing["params"] = dict(self.outgoing_application_params)
+            if params:
+                outgoing["params"] = dict(params)
             grant["outgoing"] = outgoing
-        grant.update(self._present(("push_credential_sid", "endpoint_id")))
+        if push_credential is not None:
+            grant["push_credential_sid"] = push_credential
+        if endpoint is not None:
+            grant["endpoint_id"] = endpoint
         return grant
 
 
@@ -321,10 +353,6 @@ class VideoGrant(_Grant):
 
     def __init__(self, room: str | None = None) -> None:
         self._assign(VideoGrant, room)
-
-    def to_payload(self) -> dict[str, Any]:
-        """The grant's claims (a new dict)."""
-        return self._present(("room",))
 
 
 class TaskRouterGrant(_Grant):
@@ -382,9 +410,9 @@ class PlaybackGrant(_Grant):
     def __init__(self, grant: Any = None) -> None:
         self._assign(PlaybackGrant, grant)
 
-    def to_payload(self) -> Any:
+    def _payload_from(self, values: tuple[Any, ...]) -> Any:
         """The grant as given (JSON is checked when the token is written)."""
-        return self.grant
+        return values[0]
 
 
 class _DecodedGrant(AccessTokenGrant):
