@@ -192,3 +192,11 @@ def test_a_class_with_a_finalizer_is_never_probed() -> None:
     gc.collect()
     # Only the real object was finalized, whole.
     assert finalized == [True]
+
+
+def test_a_channel_prefix_of_ones_own_is_a_clear_error() -> None:
+    class Odd(ours.WorkerCapabilityToken):
+        CHANNEL_PREFIX = "XY"
+
+    with pytest.raises(TypeError, match=r"^Odd.CHANNEL_PREFIX must be one of 'WK', 'WQ', 'WS'$"):
+        Odd(ACCOUNT, KEY, WORKSPACE, "XY" + "1" * 32)

@@ -41,11 +41,11 @@ from .. import GENERATE, ArgumentTypeError, Jwt, Nbf
 
 __all__ = ["CapabilityOptions", "TaskRouterCapabilityToken"]
 
-#: The field rules of a capability token (twilio_trcap._checks.check_fields),
-#: by channel prefix and the name of the channel's argument: the three
-#: sids, then the class's VERSION, DOMAIN and EVENTS_BASE_URL as text.
-_RULES: Final = {
-    (prefix, channel_name): (
+def _rules_of(prefix: str, channel_name: str) -> tuple[tuple[str, tuple[str, ...] | None], ...]:
+    """The field rules of a capability token (twilio_trcap._checks.check_fields):
+    the three sids, the channel's named `channel_name` with `prefix`, then
+    the class's VERSION, DOMAIN and EVENTS_BASE_URL as text."""
+    return (
         ("account_sid", (ACCOUNT_PREFIX,)),
         ("workspace_sid", (WORKSPACE_PREFIX,)),
         (channel_name, (prefix,)),
@@ -53,6 +53,12 @@ _RULES: Final = {
         ("DOMAIN", None),
         ("EVENTS_BASE_URL", None),
     )
+
+
+#: The rules of every channel kind under each name its argument has here,
+#: made once.
+_RULES: Final = {
+    (prefix, channel_name): _rules_of(prefix, channel_name)
     for prefix in CHANNEL_PREFIXES
     for channel_name in ("channel_id", "channel", "worker_sid", "task_queue_sid", "workspace_sid")
 }
@@ -181,6 +187,10 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
                 f"{cls.__name__} is abstract: make a WorkerCapabilityToken, "
                 "TaskQueueCapabilityToken or WorkspaceCapabilityToken"
             ) from None
+        if prefix not in LAYOUT_6:
+            raise TypeError(
+                f"{cls.__name__}.CHANNEL_PREFIX must be one of {', '.join(map(repr, LAYOUT_6))}"
+            )
         given: tuple[tuple[str, bool], ...] = ()
         nbf: object = GENERATE
         valid_until: object = None
@@ -204,14 +214,13 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
             given = tuple(chosen)
         try:
             fields = check_fields(
-                _RULES[prefix, channel_name], account_sid, workspace_sid, channel_id,
+                _RULES.get((prefix, channel_name)) or _rules_of(prefix, channel_name),
+                account_sid, workspace_sid, channel_id,
                 self.VERSION, self.DOMAIN, self.EVENTS_BASE_URL,
             )  # fmt: skip
         except TypeError as exc:
             # twilio raised ValueError for a None sid: catchable as both.
             raise ArgumentTypeError(str(exc)) from None
-        except KeyError:
-            raise TypeError(f"{cls.__name__}.CHANNEL_PREFIX must be 'WK', 'WQ' or 'WS'") from None
         if prefix == WORKSPACE_PREFIX:
             self._check_workspace_channel(fields, channel_name)
         self._fields = fields  # type: ignore[assignment]  # six strs (the rules)
