@@ -50,7 +50,7 @@ def check_grant(grant: object, name: str = "grant") -> GrantLike:
     :raises ArgumentTypeError: it does not (a TypeError, and a ValueError
         as twilio raised).
     """
-    if type(grant) not in KEEPING and not isinstance(grant, AccessTokenGrant) and (
+    if type(grant) not in _KEEPING and not isinstance(grant, AccessTokenGrant) and (
         isinstance(grant, type)
         or not isinstance(getattr(grant, "key", None), str)
         or not callable(getattr(grant, "to_payload", None))
@@ -116,9 +116,9 @@ def _header_of(region: str | None) -> bytes:
 _LAYOUT: Final = _core.Template((b'{"jti":"', 0, b"-", "tail", b',"sub":"', 1, b'"}'))
 
 #: The grant classes whose members are written as this package writes them
-#: (twilio_trcap.jwt.access_token.grants._Grant and its subclasses that
+#: (the grants module's base of its grants, and subclasses of it that
 #: keep its steps): Access Tokens ask them for their members.
-KEEPING: Final[set[type]] = set()
+_KEEPING: Final[set[type]] = set()
 
 _ACCOUNT_PREFIXES: Final = (ACCOUNT_PREFIX,)
 _KEY_PREFIXES: Final = (SIGNING_KEY_PREFIX,)
@@ -460,12 +460,16 @@ class AccessToken(Jwt):
         grants = self._grants
         members = []
         for grant in grants:
-            if type(grant) not in KEEPING:
+            if type(grant) not in _KEEPING:
                 return self._grants_claim_json()
-            # A grant of ours (KEEPING): its member, kept or written.
-            members.append(grant._member())  # type: ignore[attr-defined]
+            # A grant of ours (_KEEPING): its member, kept or written, or None
+            # if it holds a value that may change in place.
+            member = grant._member()  # type: ignore[attr-defined]
+            if member is None:
+                return self._grants_claim_json()
+            members.append(member)
         # Their keys are their classes' KEY (a class that changes it is not
-        # in KEEPING): two grants with one key take twilio's way.
+        # in _KEEPING): two grants with one key take twilio's way.
         if len(members) > 1 and len({type(grant).KEY for grant in grants}) < len(members):  # type: ignore[attr-defined]
             return self._grants_claim_json()
         identity = self._identity_json

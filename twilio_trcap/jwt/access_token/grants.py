@@ -27,7 +27,7 @@ from ..._checks import (
     check_optional_text,
     check_sid,
 )
-from . import KEEPING, AccessTokenGrant
+from . import _KEEPING, AccessTokenGrant
 
 __all__ = [
     "ChatGrant",
@@ -142,7 +142,7 @@ class _Grant(AccessTokenGrant):
         cls._SNAPSHOT = staticmethod(_snapshot_of(names))
         cls._IN_PLACE_AT = tuple(names.index(name) for name in cls._IN_PLACE if name in names)
         if cls._KEEPS_MEMBER:
-            KEEPING.add(cls)
+            _KEEPING.add(cls)
 
     def _assign(self, owner: type[_Grant], *values: object) -> None:
         """Sets the attributes of `owner`'s constructor (`owner` is the
@@ -163,22 +163,24 @@ class _Grant(AccessTokenGrant):
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r} to set")
         object.__setattr__(self, name, check(value, name))
 
-    def _member(self) -> bytes:
+    def _member(self) -> bytes | None:
         values = self._SNAPSHOT(self)
         kept = getattr(self, "_written", None)
         if kept is not None and kept[0] == values:
             return kept[1]  # type: ignore[no-any-return]
-        # One level down, where it sits in the payload: the writer's depth
-        # limit counts as it does for the whole payload.
+        if not self._KEEPS_MEMBER:
+            return None
+        for at in self._IN_PLACE_AT:
+            if type(values[at]) not in _UNCHANGING:
+                # A value that may change in place: written at every mint,
+                # with the whole claim (AccessToken._grants_claim).
+                return None
+        # Text, flags and None only: a snapshot that compares equal is the
+        # same payload.  Written one level down, where it sits in the
+        # payload: the writer's depth limit counts as it does for the whole
+        # payload.
         member = _core.json_value(({self.KEY: self._payload_from(values)},), "grants")[2:-2]
-        if self._KEEPS_MEMBER:
-            for at in self._IN_PLACE_AT:
-                if type(values[at]) not in _UNCHANGING:
-                    break
-            else:
-                # Text, flags and None only: a snapshot that compares equal
-                # is the same payload.
-                _store_written(self, (values, member))
+        _store_written(self, (values, member))
         return member
 
     @property
