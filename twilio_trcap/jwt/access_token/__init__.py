@@ -458,20 +458,16 @@ class AccessToken(Jwt):
         unchanged), then ``identity``; as :meth:`_grants_claim` builds it
         for any other grant, or grants with the same key."""
         grants = self._grants
-        members = []
         for grant in grants:
             if type(grant) not in _KEEPING:
                 return self._grants_claim_json()
-            # A grant of ours (_KEEPING): its member, kept or written, or None
-            # if it holds a value that may change in place.
-            member = grant._member()  # type: ignore[attr-defined]
-            if member is None:
-                return self._grants_claim_json()
-            members.append(member)
-        # Their keys are their classes' KEY (a class that changes it is not
-        # in _KEEPING): two grants with one key take twilio's way.
-        if len(members) > 1 and len({type(grant).KEY for grant in grants}) < len(members):  # type: ignore[attr-defined]
+        # Grants of ours that keep their members (_KEEPING).  Their keys are
+        # their classes' KEY (a class that changes it is not in _KEEPING):
+        # two grants with one key take twilio's way.
+        if len(grants) > 1 and len({type(grant).KEY for grant in grants}) < len(grants):  # type: ignore[attr-defined]
             return self._grants_claim_json()
+        # Each member, kept or written.
+        members = [grant._member() for grant in grants]  # type: ignore[attr-defined]
         identity = self._identity_json
         if identity is not None:
             members.append(identity)

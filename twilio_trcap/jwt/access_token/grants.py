@@ -41,16 +41,10 @@ __all__ = [
 
 _Check = Callable[[object, str], Any]
 
-#: The values of an _IN_PLACE attribute that let a grant keep its member:
-#: nothing that changes in place, and nothing that compares equal to a
-#: value of another type (as 1 does to True), so that equal snapshots are
-#: the same JSON.
-_UNCHANGING: Final = (str, type(None))
-
 #: What a grant's member is written from: a class of one's own that
 #: supplies any of these writes it at every mint.
 _MEMBER_STEPS: Final = (
-    "to_payload", "key", "_payload_from", "KEY", "_member", "_CHECKS", "_IN_PLACE", "_SNAPSHOT",
+    "to_payload", "key", "_payload_from", "KEY", "_member", "_CHECKS", "_KEEPABLE", "_SNAPSHOT",
 )  # fmt: skip
 
 
@@ -95,7 +89,8 @@ class _Grant(AccessTokenGrant):
     again while a new snapshot equals that one: no setter has to say that
     it changed, so no thread can leave a stale member behind.  It keeps
     one only when every attribute is checked text, a bool or None (none
-    can change in place: ``_IN_PLACE`` names those that could) and its
+    can change in place: a class whose attributes may hold a mapping says
+    so with ``_KEEPABLE = False``) and its
     class writes its payload as this package does.
     """
 
@@ -117,18 +112,18 @@ class _Grant(AccessTokenGrant):
     #: Whether a class of one's own supplies __setattr__: then the
     #: constructor sets each attribute through it.
     _OWN_SETATTR: ClassVar[bool] = False
-    #: The attributes that may hold a value that changes in place (a
-    #: mapping): while one holds anything but a str or None, the member is
-    #: written at every mint.  The others are checked text, flags or None.
-    _IN_PLACE: ClassVar[tuple[str, ...]] = ()
+    #: Whether every attribute is checked text, a bool or None, so that two
+    #: equal snapshots are the same payload: False for a class whose
+    #: attributes may hold a mapping (changed in place, unseen by a setter).
+    _KEEPABLE: ClassVar[bool] = True
     #: The attributes' values, in _CHECKS order (a tuple): the snapshot.
     _SNAPSHOT: Callable[[object], tuple[Any, ...]]
-    #: The positions of _IN_PLACE's attributes in a snapshot.
-    _IN_PLACE_AT: ClassVar[tuple[int, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._KEEPS_MEMBER = not any(user_defined(cls, name) for name in _MEMBER_STEPS)
+        cls._KEEPS_MEMBER = cls._KEEPABLE and not any(
+            user_defined(cls, name) for name in _MEMBER_STEPS
+        )
         cls._OWN_SETATTR = user_defined(cls, "__setattr__")
         checks = getattr(cls, "_CHECKS", {})
         slots = {name: vars(cls).get(name) for name in checks}
@@ -140,7 +135,6 @@ class _Grant(AccessTokenGrant):
         names = tuple(checks)
         # A staticmethod: a lambda on the class would be bound to the grant.
         cls._SNAPSHOT = staticmethod(_snapshot_of(names))
-        cls._IN_PLACE_AT = tuple(names.index(name) for name in cls._IN_PLACE if name in names)
         if cls._KEEPS_MEMBER:
             _KEEPING.add(cls)
 
@@ -163,22 +157,16 @@ class _Grant(AccessTokenGrant):
             raise AttributeError(f"{type(self).__name__} has no attribute {name!r} to set")
         object.__setattr__(self, name, check(value, name))
 
-    def _member(self) -> bytes | None:
+    def _member(self) -> bytes:
+        """The grant's member of the ``grants`` claim (``"key":value``):
+        kept while a snapshot of its attributes equals the one it was
+        written from.  Only for a class in ``_KEEPING``."""
         values = self._SNAPSHOT(self)
         kept = getattr(self, "_written", None)
         if kept is not None and kept[0] == values:
             return kept[1]  # type: ignore[no-any-return]
-        if not self._KEEPS_MEMBER:
-            return None
-        for at in self._IN_PLACE_AT:
-            if type(values[at]) not in _UNCHANGING:
-                # A value that may change in place: written at every mint,
-                # with the whole claim (AccessToken._grants_claim).
-                return None
-        # Text, flags and None only: a snapshot that compares equal is the
-        # same payload.  Written one level down, where it sits in the
-        # payload: the writer's depth limit counts as it does for the whole
-        # payload.
+        # Written one level down, where it sits in the payload: the
+        # writer's depth limit counts as it does for the whole payload.
         member = _core.json_value(({self.KEY: self._payload_from(values)},), "grants")[2:-2]
         _store_written(self, (values, member))
         return member
@@ -292,7 +280,7 @@ class VoiceGrant(_Grant):
         "push_credential_sid", "endpoint_id",
     )  # fmt: skip
     KEY: ClassVar[str] = "voice"
-    _IN_PLACE: ClassVar[tuple[str, ...]] = ("outgoing_application_params",)
+    _KEEPABLE: ClassVar[bool] = False  # outgoing_application_params: a mapping
     _CHECKS: ClassVar[dict[str, _Check]] = {
         "incoming_allow": _optional_flag,
         "outgoing_application_sid": check_optional_text,
@@ -404,7 +392,7 @@ class PlaybackGrant(_Grant):
 
     __slots__ = ("grant",)
     KEY: ClassVar[str] = "player"
-    _IN_PLACE: ClassVar[tuple[str, ...]] = ("grant",)
+    _KEEPABLE: ClassVar[bool] = False  # grant: any JSON value
     _CHECKS: ClassVar[dict[str, _Check]] = {"grant": _any_json}
 
     grant: Any
