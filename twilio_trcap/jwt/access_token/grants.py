@@ -50,11 +50,10 @@ _MEMBER_STEPS: Final = (
 
 def _snapshot_of(names: tuple[str, ...]) -> Callable[[object], tuple[Any, ...]]:
     """A function reading the attributes `names` of an object at once, as
-    a tuple (attrgetter gives a lone value for a single name)."""
-    if len(names) == 1:
-        (name,) = names
-        return lambda grant: (getattr(grant, name),)
-    return operator.attrgetter(*names)
+    a tuple, in C (attrgetter gives a lone value for a single name: that
+    name is asked for twice, and a reader of the tuple zips it with the
+    names or takes its first item)."""
+    return operator.attrgetter(*names, *names[:1]) if len(names) == 1 else operator.attrgetter(*names)
 
 
 def _optional_flag(value: object, name: str) -> bool | None:
