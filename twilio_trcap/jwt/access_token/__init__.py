@@ -456,16 +456,18 @@ class AccessToken(Jwt):
         """The ``grants`` claim's JSON: each grant's member (its key and
         payload, which a grant of this package keeps written while it is
         unchanged), then ``identity``; as :meth:`_grants_claim` builds it
-        for any other grant, or grants with the same key."""
+        for any other grant, or grants with the same key (written one
+        level down, where it sits in the payload, so that the writer's
+        depth limit counts as it does for the whole payload)."""
         grants = self._grants
         for grant in grants:
             if type(grant) not in _KEEPING:
-                return self._grants_claim_json()
+                return _core.json_value((self._grants_claim(),), self._PAYLOAD_NAME)[1:-1]
         # Grants of ours that keep their members (_KEEPING).  Their keys are
         # their classes' KEY (a class that changes it is not in _KEEPING):
         # two grants with one key take twilio's way.
         if len(grants) > 1 and len({type(grant).KEY for grant in grants}) < len(grants):  # type: ignore[attr-defined]
-            return self._grants_claim_json()
+            return _core.json_value((self._grants_claim(),), self._PAYLOAD_NAME)[1:-1]
         # Each member, kept or written (a loop: a comprehension is a frame).
         members = []
         for grant in grants:
@@ -474,12 +476,6 @@ class AccessToken(Jwt):
         if identity is not None:
             members.append(identity)
         return b"{" + b",".join(members) + b"}"
-
-    def _grants_claim_json(self) -> bytes:
-        """:meth:`_grants_claim` as JSON, written one level down, where it
-        sits in the payload, so that the writer's depth limit counts as it
-        does for the whole payload."""
-        return _core.json_value((self._grants_claim(),), self._PAYLOAD_NAME)[1:-1]
 
     @classmethod
     def _from_claims(cls, header: dict[str, Any], payload: dict[str, Any], key: KeyLike) -> Self:
