@@ -52,7 +52,7 @@ def _snapshot_of(names: tuple[str, ...]) -> Callable[[object], tuple[Any, ...]]:
     """A function reading the attributes `names` of an object at once, as
     a tuple, in C (attrgetter gives a lone value for a single name: that
     name is asked for twice, and a reader of the tuple zips it with the
-    names or takes its first item)."""
+    names)."""
     return operator.attrgetter(*names, *names[:1]) if len(names) == 1 else operator.attrgetter(*names)
 
 
@@ -307,9 +307,13 @@ class VoiceGrant(_Grant):
             push_credential_sid, endpoint_id,
         )  # fmt: skip
 
-    def _payload_from(self, values: tuple[Any, ...]) -> dict[str, Any]:
+    def to_payload(self) -> dict[str, Any]:
         """The grant's claims (a new dict), in twilio's order."""
-        incoming, application, params, push_credential, endpoint = values
+        # Read where used: a Voice grant keeps no member (_KEEPABLE), so no
+        # snapshot is needed.
+        incoming, application = self.incoming_allow, self.outgoing_application_sid
+        params = self.outgoing_application_params
+        push_credential, endpoint = self.push_credential_sid, self.endpoint_id
         grant: dict[str, Any] = {}
         if incoming:
             grant["incoming"] = {"allow": True}
@@ -399,9 +403,9 @@ class PlaybackGrant(_Grant):
     def __init__(self, grant: Any = None) -> None:
         self._assign(PlaybackGrant, grant)
 
-    def _payload_from(self, values: tuple[Any, ...]) -> Any:
+    def to_payload(self) -> Any:
         """The grant as given (JSON is checked when the token is written)."""
-        return values[0]
+        return self.grant
 
 
 class _DecodedGrant(AccessTokenGrant):
