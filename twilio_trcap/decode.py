@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from datetime import timedelta  # with the module: leeway's annotation names it
+from typing import Any, Final
 
 from . import _core
 from ._checks import KeyLike, check_key
@@ -29,8 +30,6 @@ from ._mixins import Checkable
 from .errors import ExpiredTokenError, MalformedTokenError, NotYetValidError
 from .policy import Policy
 
-if TYPE_CHECKING:
-    from datetime import timedelta
 
 __all__ = [
     "DEFAULT_ALGORITHMS",
@@ -73,10 +72,6 @@ def _algorithms(algorithms: object) -> tuple[str, ...]:
 
 def _seconds(value: object, name: str) -> float | int:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        # datetime is imported here, not with the package (a timedelta is
-        # never an int or a float).
-        from datetime import timedelta
-
         if isinstance(value, timedelta) and name == "leeway":
             return value.total_seconds()
         raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
