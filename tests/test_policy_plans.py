@@ -1,5 +1,5 @@
 """Policy plans: the policies a constructor adds, recorded once per class
-and set of flags (twilio_trcap._capability.ChannelCapability._plan).
+and set of flags (twilio_trcap._capability.ChannelCapability._record_plan).
 
 A plan stands for the constructor's steps (the ``allow_*`` methods of
 twilio 6+'s flags, twilio 4.5 and 5.x's default policies).  These tests

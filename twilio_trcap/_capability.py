@@ -220,7 +220,7 @@ class ChannelCapability(FieldsCapability):
     #: The methods whose policies a plan stands for (a class's own
     #: constructor steps), besides what every step calls.
     _PLAN_STEPS: ClassVar[tuple[str, ...]] = ()
-    #: The plans of this class (:meth:`_plan`), or None when a class of
+    #: The plans of this class (:meth:`_record_plan`), or None when a class of
     #: one's own supplies a step, which then runs for every object.
     _PLANS: ClassVar[dict[object, tuple[_core.Template | bytes, ...]] | None] = None
 
@@ -232,29 +232,29 @@ class ChannelCapability(FieldsCapability):
         cls._PLANS = None if any(user_defined(cls, name) for name in steps) else {}
 
     @classmethod
-    def _plan(
-        cls, key: object, prefix: str, steps: Callable[[], tuple[Callable[[Any], object], ...]]
-    ) -> tuple[_core.Template | bytes, ...] | None:
-        """The policies that calling `steps()` (functions of the class, in
-        order) adds to a new object whose channel has `prefix`: recorded
-        once per `key` and class, then shared (templates over the fields,
-        holding no sid nor key).  None if the class has no plans: then the
-        caller runs its steps on the object."""
-        plans = cls._PLANS
-        if plans is None:
-            return None
-        plan = plans.get(key)
-        if plan is None:
-            probe = cls.__new__(cls)
-            recorder = _Recorder()
-            # Through object.__setattr__: the slots are the concrete class's.
-            object.__setattr__(probe, "_fields", ("", "", prefix, "", "", ""))
-            object.__setattr__(probe, "_minter", recorder)
-            for step in steps():
-                step(probe)
-            plan = tuple(recorder.policies)
-            if len(plans) < _MAX_PLANS:
-                plans[key] = plan
+    def _record_plan(
+        cls,
+        plans: dict[object, tuple[_core.Template | bytes, ...]],
+        key: object,
+        prefix: str,
+        steps: tuple[Callable[[Any], object], ...],
+    ) -> tuple[_core.Template | bytes, ...]:
+        """The policies that `steps` (functions of the class, in order) add
+        to a new object whose channel has `prefix`, recorded and kept in
+        `plans` (the class's ``_PLANS``) under `key`, then shared
+        (templates over the fields, holding no sid nor key).  The caller
+        has looked `key` up in `plans` first, and runs its steps on the
+        object itself when the class has no plans."""
+        probe = cls.__new__(cls)
+        recorder = _Recorder()
+        # Through object.__setattr__: the slots are the concrete class's.
+        object.__setattr__(probe, "_fields", ("", "", prefix, "", "", ""))
+        object.__setattr__(probe, "_minter", recorder)
+        for step in steps:
+            step(probe)
+        plan = tuple(recorder.policies)
+        if len(plans) < _MAX_PLANS:
+            plans[key] = plan
         return plan
 
     @staticmethod

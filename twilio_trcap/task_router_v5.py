@@ -116,13 +116,13 @@ class TaskRouterCapability(ChannelCapability):
         fields: Fields = (*sids, TASK_ROUTER_VERSION, TASK_ROUTER_BASE_URL, TASK_ROUTER_BASE_WS_URL)
         prefix = sids[2][:2]
         # The default policies: recorded once per class and channel kind
-        # (ChannelCapability._plan), or added by the steps of a class of
+        # (ChannelCapability._record_plan), or added by the steps of a class of
         # one's own.
         cls = type(self)
         plans = cls._PLANS
         plan = None if plans is None else plans.get(prefix)
         if plan is None and plans is not None:
-            plan = cls._plan(prefix, prefix, lambda: (cls._add_default_policies,))
+            plan = cls._record_plan(plans, prefix, prefix, (cls._add_default_policies,))
         # Claims in twilio 5.x's order (twilio_trcap._payload.LAYOUT_5).
         self._fields = fields
         self._minter = new_minter(make_key(auth_token, "auth_token"), fields, LAYOUT_5[prefix], plan or ())

@@ -100,10 +100,6 @@ class _Grant(AccessTokenGrant):
     #: Each attribute and its check, in the constructor's order.
     _CHECKS: ClassVar[dict[str, _Check]]
 
-    #: Whether the class writes its payload as this package does (see
-    #: _MEMBER_STEPS): then a written member can be kept.
-    _KEEPS_MEMBER: ClassVar[bool] = True
-
     #: Each attribute of the class's own constructor, its check and its
     #: slot's setter, in the constructor's order (made from _CHECKS with
     #: the class; None if an attribute is not a slot of it).
@@ -120,9 +116,6 @@ class _Grant(AccessTokenGrant):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._KEEPS_MEMBER = cls._KEEPABLE and not any(
-            user_defined(cls, name) for name in _MEMBER_STEPS
-        )
         cls._OWN_SETATTR = user_defined(cls, "__setattr__")
         checks = getattr(cls, "_CHECKS", {})
         slots = {name: vars(cls).get(name) for name in checks}
@@ -134,14 +127,16 @@ class _Grant(AccessTokenGrant):
         names = tuple(checks)
         # A staticmethod: a lambda on the class would be bound to the grant.
         cls._SNAPSHOT = staticmethod(_snapshot_of(names))
-        if cls._KEEPS_MEMBER:
+        # A class that writes its payload as this package does, from
+        # attributes that cannot change in place, keeps its member.
+        if cls._KEEPABLE and not any(user_defined(cls, name) for name in _MEMBER_STEPS):
             _KEEPING.add(cls)
 
     def _assign(self, owner: type[_Grant], *values: object) -> None:
         """Sets the attributes of `owner`'s constructor (`owner` is the
         class whose ``__init__`` calls this, `self` may be of a subclass),
-        in its order, as setting each would (checked, and the written
-        member dropped), without a frame for each."""
+        in its order, checked as setting each would be, without a frame
+        for each."""
         stores = owner._STORES
         if stores is None or self._OWN_SETATTR:
             for name, value in zip(owner._CHECKS, values):

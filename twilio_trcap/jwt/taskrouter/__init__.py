@@ -232,7 +232,7 @@ class TaskRouterCapabilityToken(ChannelCapability, Jwt):
         plans = cls._PLANS
         plan = None if plans is None else plans.get(given)
         if plan is None and plans is not None:
-            plan = cls._plan(given, prefix, lambda: self._steps(given))
+            plan = cls._record_plan(plans, given, prefix, self._steps(given))
         self._minter = new_minter(key, fields, LAYOUT_6[prefix], plan or ())
         self._init_times(ttl, nbf, valid_until)
         if plan is None:
